@@ -1,0 +1,1 @@
+"""SQL query modules: one module per METRICS.md section, SQLAlchemy 2 Core, no Dash."""

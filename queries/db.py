@@ -1,0 +1,78 @@
+"""Engine creation, schema creation/migration and the cheap "has anything changed" probes."""
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, event, func, select, union_all
+from sqlalchemy.engine import Engine, make_url
+
+from . import schema as s
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+
+
+def make_engine(url: str, **kwargs) -> Engine:
+    """An engine for any SQLAlchemy URL; SQLite gets WAL, a busy timeout and foreign keys on."""
+    u = make_url(url)
+    if u.get_backend_name() == "sqlite":
+        if u.database and u.database != ":memory:":
+            Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+        kwargs.setdefault("connect_args", {"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record):
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+        return engine
+    if u.get_backend_name() == "postgresql" and u.get_driver_name() in ("", "psycopg2"):
+        u = u.set(drivername="postgresql+psycopg")
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(u, **kwargs)
+
+
+def alembic_config(engine: Engine):
+    from alembic.config import Config
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def ensure_schema(engine: Engine) -> None:
+    """Create the schema on first use, or migrate an existing database to the newest version."""
+    from alembic import command
+    command.upgrade(alembic_config(engine), "head")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    from alembic.runtime.migration import MigrationContext
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def data_version(conn) -> int:
+    """The change counter, bumped by triggers on every committed write to a contract table."""
+    return conn.execute(select(s.data_version.c.version).where(s.data_version.c.id == 1)).scalar() or 0
+
+
+#: The event timestamps of METRICS.md §0 "data as of" (never planned dates).
+_EVENT_COLUMNS = (
+    s.customers.c.created_at, s.deals.c.created_at, s.deals.c.closed_at,
+    s.deal_stage_history.c.entered_at, s.lifecycle_history.c.entered_at,
+    s.touchpoints.c.occurred_at, s.orders.c.ordered_at, s.experiment_assignments.c.assigned_at,
+    s.cases.c.opened_at, s.cases.c.resolved_at,
+)
+
+
+def data_as_of(conn) -> datetime | None:
+    """The latest event timestamp in the data (METRICS.md §0), naive UTC, or None when empty."""
+    parts = union_all(*[select(func.max(c).label("ts")) for c in _EVENT_COLUMNS]).subquery()
+    value = conn.execute(select(func.max(parts.c.ts))).scalar()
+    if isinstance(value, str):  # SQLite returns max() over a UNION untyped
+        value = datetime.fromisoformat(value)
+    return value
