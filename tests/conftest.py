@@ -94,3 +94,25 @@ def load_rows(engine, rows_by_table: dict):
             rows = rows_by_table.get(table.name)
             if rows:
                 conn.execute(insert(table), rows)
+
+
+WORKED_EXAMPLE = FIXTURES / "worked_example"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+def worked_db(request, fresh_db):
+    """The worked example (tests/fixtures/worked_example/csv) imported with REPORT_TZ=UTC.
+
+    Session-scoped and read-only: tests must not write to it.
+    """
+    from ingest.csv_import import import_folder
+    eng = fresh_db.make(request.param)
+    import_folder(eng, WORKED_EXAMPLE / "csv", tz_name="UTC")
+    yield eng
+    eng.dispose()
+
+
+def expected(name: str) -> dict:
+    """The worked example's expected numbers: name is '2025' or '2025q2_region_DACH'."""
+    import json
+    return json.loads((WORKED_EXAMPLE / f"expected_{name}.json").read_text(encoding="utf-8"))
