@@ -7,9 +7,18 @@ existing database in place. Change this file only together with a new migration.
 from __future__ import annotations
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Date, DateTime, Double, ForeignKey, Index, Integer, MetaData,
+    BigInteger, Boolean, Column, Date, Double, ForeignKey, Index, Integer, MetaData,
     PrimaryKeyConstraint, String, Table, Text,
 )
+
+from sqlalchemy import DateTime as _DateTime
+from sqlalchemy.dialects import sqlite as _sqlite
+
+#: Naive UTC timestamps. On SQLite stored as 'YYYY-MM-DD HH:MM:SS' text (SQLite's own
+#: datetime() format, whole seconds), so rows written by other programs compare correctly.
+DateTime = _DateTime().with_variant(
+    _sqlite.DATETIME(storage_format="%(year)04d-%(month)02d-%(day)02d %(hour)02d:%(minute)02d:%(second)02d"),
+    "sqlite")
 
 metadata = MetaData()
 

@@ -1,0 +1,171 @@
+"""Sales Cycle Dashboard: entry point and command line.
+
+    python app.py                      start the dashboard (same as `serve`)
+    python app.py serve [--host H] [--port P]
+    python app.py demo [--deals N] [--seed S]
+    python app.py import DIR [--replace TABLE ...]
+
+`gunicorn app:server` serves the same app in production (the module-level `server`).
+Configuration comes from environment variables (settings.py, README "Configuration").
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from flask import Flask
+
+import context
+from queries.db import ensure_schema, make_engine
+from queries.pipeline import Pipeline
+from settings import Settings, SettingsError, load_settings
+
+
+def create_app(settings: Settings | None = None, *, with_dashboard: bool = True) -> Flask:
+    """The Flask server with the JSON API and the Dash app, on a migrated database."""
+    settings = settings or load_settings()
+    engine = make_engine(settings.database_url)
+    ensure_schema(engine)
+    server = Flask(__name__, static_folder=None)
+    server.config["SECRET_KEY"] = settings.secret_key
+    context.install(server, context.AppContext(settings, engine, Pipeline.from_settings(settings)))
+    from api import create_api_blueprint
+    server.register_blueprint(create_api_blueprint(), url_prefix="/api/v1")
+    if with_dashboard:
+        from dashboard.app import create_dash_app
+        create_dash_app(server, settings)
+    return server
+
+
+def _progress_printer():
+    """A tqdm bar per table for long work (demo data, imports)."""
+    from tqdm import tqdm
+    bars = {}
+
+    def progress(table, done, total=None):
+        bar = bars.get(table)
+        if bar is None:
+            bar = bars[table] = tqdm(total=total, desc=f"{table:<24}", unit=" rows", unit_scale=True,
+                                     file=sys.stderr, leave=True)
+        if total is not None and bar.total != total:
+            bar.total = total
+        bar.update(done - bar.n)
+        if total is not None and done >= total:
+            bar.close()
+
+    def close():
+        for bar in bars.values():
+            bar.close()
+    return progress, close
+
+
+def database_is_empty(engine) -> bool:
+    from sqlalchemy import func, select
+    from queries.schema import customers, deals
+    with engine.connect() as conn:
+        return not conn.execute(select(func.count()).select_from(deals)).scalar() and \
+            not conn.execute(select(func.count()).select_from(customers)).scalar()
+
+
+def cmd_demo(settings: Settings, deals: int, seed: int) -> int:
+    from ingest.demo import generate_demo
+    engine = make_engine(settings.database_url)
+    ensure_schema(engine)
+    progress, close = _progress_printer()
+    started = time.perf_counter()
+    try:
+        counts = generate_demo(engine, deals=deals, seed=seed, tz_name=settings.report_tz, progress=progress)
+    finally:
+        close()
+    total = sum(counts.values())
+    print(f"Demo data written: {total:,} rows in {time.perf_counter() - started:.1f} s "
+          f"({', '.join(f'{t} {n:,}' for t, n in counts.items())})")
+    return 0
+
+
+def cmd_import(settings: Settings, folder: Path, replace: list[str]) -> int:
+    from ingest.csv_import import CsvImportError, import_folder
+    engine = make_engine(settings.database_url)
+    ensure_schema(engine)
+    progress, close = _progress_printer()
+    try:
+        report = import_folder(engine, folder, tz_name=settings.report_tz, replace=replace, progress=progress)
+    except CsvImportError as exc:
+        close()
+        print(f"Import failed, nothing was changed: {exc}", file=sys.stderr)
+        return 2
+    finally:
+        close()
+    rows = sum(report.rows_by_table.values())
+    print(f"Imported {rows:,} rows in {report.seconds:.1f} s: "
+          + ", ".join(f"{t} {n:,}" for t, n in report.rows_by_table.items()))
+    return 0
+
+
+def cmd_serve(settings: Settings, host: str, port: int, debug: bool) -> int:
+    engine = make_engine(settings.database_url)
+    ensure_schema(engine)
+    if database_is_empty(engine) and settings.database_url.startswith("sqlite"):
+        print("Empty database: creating demo data first (python app.py demo to recreate it) …")
+        cmd_demo(settings, settings.demo_deals, 42)
+    server = create_app(settings)
+    print(f"Sales Cycle Dashboard on http://{host}:{port}/  (API: /api/v1/openapi.json)")
+    server.extensions["dash"].run(host=host, port=port, debug=debug) if "dash" in server.extensions \
+        else server.run(host=host, port=port, debug=debug)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python app.py", description=__doc__.split("\n\n")[0],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+    sp = sub.add_parser("serve", help="start the dashboard and API (default command)")
+    sp.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sp.add_argument("--port", type=int, default=8050, help="port (default 8050)")
+    sp.add_argument("--debug", action="store_true", help="Dash debug mode (development only)")
+    dp = sub.add_parser("demo", help="(re)create demo data in the configured database")
+    dp.add_argument("--deals", type=int, default=None, help="number of deals (default 5000)")
+    dp.add_argument("--seed", type=int, default=42, help="random seed; same seed, same data (default 42)")
+    ip = sub.add_parser("import", help="import CSV files as DATA_CONTRACT.md specifies")
+    ip.add_argument("folder", type=Path, help="folder with <table>.csv files")
+    ip.add_argument("--replace", action="append", default=[], metavar="TABLE",
+                    help="treat TABLE's file as a full snapshot: rows missing from it are deleted (repeatable)")
+    return p
+
+
+def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(f"Configuration error: {exc}", file=sys.stderr)
+        return 2
+    if args.command == "demo":
+        deals = args.deals if args.deals is not None else settings.demo_deals
+        if deals < 10:
+            print("--deals must be at least 10", file=sys.stderr)
+            return 2
+        return cmd_demo(settings, deals, args.seed)
+    if args.command == "import":
+        if not args.folder.is_dir():
+            print(f"{args.folder} is not a folder", file=sys.stderr)
+            return 2
+        return cmd_import(settings, args.folder, args.replace)
+    host = getattr(args, "host", "127.0.0.1")
+    port = getattr(args, "port", 8050)
+    return cmd_serve(settings, host, port, getattr(args, "debug", False))
+
+
+def __getattr__(name):
+    """`gunicorn app:server` builds the app on first access, configured from the environment."""
+    if name == "server":
+        server = create_app()
+        globals()["server"] = server
+        return server
+    raise AttributeError(name)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
