@@ -68,7 +68,7 @@ def stats_select(values, value_col: str = "x", keys=(), percentiles=((1, 2), (3,
     rk = [ranked.c[k] for k in keys]
     cols = [*rk, func.count().label("n"), func.avg(ranked.c.x).label("mean")]
     for num, den in percentiles:
-        lo = (ranked.c.cnt - 1) * num / den + 1  # 1-based rank of x[⌊h⌋]; integer division
+        lo = (ranked.c.cnt - 1) * num // den + 1  # 1-based rank of x[⌊h⌋]; integer division
         frac = cast((ranked.c.cnt - 1) * num % den, Double) / float(den)
         x_lo = func.max(case((ranked.c.rn == lo, ranked.c.x)))
         x_hi = func.max(case((ranked.c.rn == lo + 1, ranked.c.x)))

@@ -93,7 +93,10 @@ def load_rows(engine, rows_by_table: dict):
         for table in CONTRACT_TABLES:
             rows = rows_by_table.get(table.name)
             if rows:
-                conn.execute(insert(table), rows)
+                cols = table.c.keys()
+                unknown = {k for r in rows for k in r} - set(cols)
+                assert not unknown, f"{table.name}: unknown columns {unknown}"
+                conn.execute(insert(table), [{c: r.get(c) for c in cols} for r in rows])
 
 
 WORKED_EXAMPLE = FIXTURES / "worked_example"

@@ -1,0 +1,104 @@
+"""The read-only JSON API under /api/v1, served by the dashboard's own Flask process."""
+from __future__ import annotations
+
+import logging
+import math
+from datetime import date, datetime
+
+import pandas as pd
+from flask import Blueprint, jsonify, request
+
+import context
+from queries.db import data_as_of
+from queries.filters import FilterError
+from queries.lists import ListError
+from queries.period import PeriodError, to_local
+
+from .endpoints import ENDPOINTS, Endpoint
+from .openapi import openapi_document
+from .params import ParamError, iso, parse_request, parse_sort
+
+log = logging.getLogger(__name__)
+
+
+def _clean(value):
+    """JSON-safe values: NaN → null, timestamps → ISO 8601 UTC."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_clean(v) for v in value]
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, (datetime, date)):
+        return iso(value)
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else iso(value.to_pydatetime())
+    if value is pd.NaT:
+        return None
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):  # numpy scalars
+        return _clean(value.item())
+    return value
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    return [_clean(r) for r in df.astype(object).where(df.notna(), None).to_dict("records")]
+
+
+def _bad_request(param: str | None, message: str):
+    return jsonify({"error": message, "parameter": param}), 400
+
+
+def _view(ep: Endpoint):
+    def view():
+        ctx = context.get()
+        today = datetime.now(ctx.settings.tz).date()
+        try:
+            req = parse_request(request.args, ep.params, tz_name=ctx.settings.report_tz, today=today,
+                                uses_period=ep.uses_period, uses_filters=ep.uses_filters)
+            if "sort" in req.options:
+                req.options["sort"] = parse_sort(req.options["sort"])
+            with ctx.engine.connect() as conn:
+                result = ep.handler(conn, req, ctx)
+                as_of = data_as_of(conn)
+        except ParamError as exc:
+            return _bad_request(exc.param, str(exc))
+        except (PeriodError, FilterError, ListError, ValueError, KeyError) as exc:
+            # the query layer rejects values it cannot use (an unknown stage, sort column, …)
+            return _bad_request(None, str(exc).strip("'\""))
+        body = {"period": {"from": req.period.start.isoformat(), "to": req.period.end.isoformat(),
+                           "time_zone": req.period.tz_name},
+                "filters": req.filters.to_mapping(), "data_as_of": iso(as_of)}
+        if ep.is_list:
+            df, total = result if isinstance(result, tuple) else (result, len(result))
+            body.update({"total": total, "limit": req.options.get("limit"), "offset": req.options.get("offset"),
+                         "rows": _records(df)})
+        else:
+            body.update(_clean(result))
+        return jsonify(body)
+    view.__name__ = "metric_" + ep.path.strip("/").replace("/", "_").replace("-", "_")
+    return view
+
+
+def create_api_blueprint() -> Blueprint:
+    bp = Blueprint("api_v1", __name__)
+    for ep in ENDPOINTS:
+        bp.add_url_rule(ep.path, view_func=_view(ep), methods=["GET"])
+
+    @bp.get("/openapi.json")
+    def openapi():
+        return jsonify(openapi_document(ENDPOINTS))
+
+    @bp.errorhandler(404)
+    def not_found(_exc):
+        return jsonify({"error": f"no such endpoint: {request.path}; see /api/v1/openapi.json"}), 404
+
+    @bp.errorhandler(405)
+    def not_allowed(_exc):
+        return jsonify({"error": "the API is read-only: use GET"}), 405
+
+    @bp.errorhandler(Exception)
+    def internal(exc):
+        log.exception("API error on %s", request.full_path)
+        return jsonify({"error": "internal error; the server log has the details"}), 500
+
+    return bp

@@ -1,0 +1,66 @@
+"""Drill-down lists: the rows behind a number, one page at a time, with a total count.
+
+Every drill-down of every section uses `page()`, so paging, sorting and the total work the
+same everywhere, and the list of a number always has exactly that number of rows.
+"""
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import func, select
+
+from .dialect import days_between
+from .schema import customers, deals, owners
+
+MAX_PAGE = 100_000
+
+
+class ListError(ValueError):
+    """A paging or sorting parameter is malformed."""
+
+
+def deal_list_columns():
+    """The columns of a deal drill-down: the deal with its customer's and owner's names."""
+    return select(
+        deals.c.deal_id, deals.c.customer_id, customers.c.name.label("customer_name"),
+        deals.c.owner_id, owners.c.name.label("owner_name"), owners.c.team,
+        customers.c.region, deals.c.source_channel, deals.c.campaign_id, deals.c.amount,
+        deals.c.created_at, deals.c.expected_close_at, deals.c.closed_at, deals.c.status,
+        deals.c.stage, deals.c.lost_reason,
+        days_between(deals.c.created_at, deals.c.closed_at).label("cycle_days"),
+    ).select_from(
+        deals.join(customers, customers.c.customer_id == deals.c.customer_id)
+        .join(owners, owners.c.owner_id == deals.c.owner_id))
+
+
+def customer_list_columns():
+    """The columns of a customer drill-down."""
+    return select(
+        customers.c.customer_id, customers.c.name, customers.c.created_at, customers.c.region,
+        customers.c.country, customers.c.city, customers.c.industry, customers.c.company_size,
+    ).select_from(customers)
+
+
+def page(conn, base, where, *, limit: int = 100, offset: int = 0, sort=None, default_sort=None):
+    """One page of `base` (a select) restricted by `where`: `(DataFrame, total)`.
+
+    `sort` is a list of (column name, "asc"|"desc") on the columns of `base`; ties and the
+    default order use the first column, so pages are stable.
+    """
+    if not (0 <= limit <= MAX_PAGE) or offset < 0:
+        raise ListError(f"limit must be 0..{MAX_PAGE} and offset ≥ 0")
+    stmt = base.where(where)
+    sub = stmt.subquery("rows")
+    total = conn.execute(select(func.count()).select_from(sub)).scalar() or 0
+    order = []
+    for name, direction in (sort or default_sort or []):
+        if name not in sub.c:
+            raise ListError(f"cannot sort by {name!r}; columns: {', '.join(sub.c.keys())}")
+        if direction not in ("asc", "desc"):
+            raise ListError(f"sort direction must be asc or desc, got {direction!r}")
+        col = sub.c[name]
+        order.append(col.asc() if direction == "asc" else col.desc())
+    first = list(sub.c)[0]
+    order.append(first.asc())
+    rows = conn.execute(select(sub).order_by(*order).limit(limit).offset(offset))
+    df = pd.DataFrame(rows.fetchall(), columns=list(rows.keys()))
+    return df, total
