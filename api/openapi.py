@@ -9,7 +9,8 @@ FILTER_DESCRIPTIONS = {
     "industry": "customer industry", "company_size": "customer company size", "country": "customer country (ISO 3166)",
 }
 _TYPES = {"string": {"type": "string"}, "integer": {"type": "integer"}, "number": {"type": "number"},
-          "date": {"type": "string", "format": "date"}, "boolean": {"type": "boolean"}}
+          "date": {"type": "string", "format": "date"}, "boolean": {"type": "boolean"},
+          "month": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}}
 
 
 def _param(name, schema, description, required=False):
@@ -20,6 +21,8 @@ def _schema(p):
     schema = dict(_TYPES[p.kind])
     if p.enum:
         schema["enum"] = list(p.enum)
+    if p.also:
+        schema = {"anyOf": [schema, {"type": "string", "enum": list(p.also)}]}
     if p.minimum is not None:
         schema["minimum"] = p.minimum
     if p.maximum is not None:

@@ -2,6 +2,7 @@
 and says exactly which parameter is wrong and why (HTTP 400)."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable
@@ -22,16 +23,19 @@ class ParamError(ValueError):
 class Param:
     """One endpoint-specific query parameter (also documented in the OpenAPI document)."""
     name: str
-    kind: str = "string"            # string | integer | number | date | boolean
+    kind: str = "string"            # string | integer | number | date | boolean | month
     description: str = ""
     required: bool = False
     default: Any = None
     enum: tuple | None = None
     minimum: float | None = None
     maximum: float | None = None
+    also: tuple = ()                # literal values accepted besides the kind (e.g. "none")
 
 
 def _convert(p: Param, raw: str):
+    if raw in p.also:
+        return raw
     try:
         if p.kind == "integer":
             value = int(raw)
@@ -41,6 +45,10 @@ def _convert(p: Param, raw: str):
                 raise ValueError
         elif p.kind == "date":
             value = date.fromisoformat(raw)
+        elif p.kind == "month":
+            if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", raw):
+                raise ValueError
+            value = raw
         elif p.kind == "boolean":
             if raw.lower() not in ("true", "false", "1", "0"):
                 raise ValueError
@@ -48,7 +56,10 @@ def _convert(p: Param, raw: str):
         else:
             value = raw
     except ValueError:
-        raise ParamError(p.name, f"'{p.name}' must be {'an' if p.kind == 'integer' else 'a'} {p.kind}, got {raw!r}") from None
+        what = {"month": "a calendar month like 2025-03", "integer": "a whole number",
+                "date": "an ISO date like 2025-03-31"}.get(p.kind, f"a {p.kind}")
+        also = "".join(f" or {a!r}" for a in p.also)
+        raise ParamError(p.name, f"'{p.name}' must be {what}{also}, got {raw!r}") from None
     if p.enum is not None and value not in p.enum:
         raise ParamError(p.name, f"'{p.name}' must be one of {', '.join(map(str, p.enum))}; got {raw!r}")
     if p.minimum is not None and value < p.minimum:
