@@ -1,0 +1,1 @@
+"""The Dash dashboard: shell (app.py), shared components and pages."""

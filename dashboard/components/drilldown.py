@@ -1,0 +1,424 @@
+"""Drill-down panels: the rows behind a number in a sortable, filterable grid with CSV export.
+
+A page does three things:
+
+1. At import, register a source: a name and a list function returning `(DataFrame, total)`.
+
+       def _reached(conn, period, filters, *, ctx, limit, offset, sort, stage, kind="reached"):
+           return funnel.funnel_deals(conn, period, filters, stage=stage, kind=kind,
+                                      pipeline=ctx.pipeline, limit=limit, offset=offset, sort=sort)
+       drilldown.register(drilldown.Source("funnel.deals", _reached))   # columns: DEAL_COLUMNS
+
+   `ctx` is the AppContext (settings, engine, pipeline); the remaining keyword arguments are the
+   request's params. Columns default to DEAL_COLUMNS (the queries.lists deal columns); pass
+   `columns=(Column("name", "col.customer_name"), …)` for other lists.
+
+2. Put a panel in the layout:   `drilldown.panel("funnel", lang)`   (panel name unique per page)
+
+3. Open it from a click callback by writing a request into the panel's store:
+
+       @dash.callback(Output(ids.drill_request("funnel"), "data"), Input(chart, "clickData"),
+                      State(ids.URL, "search"), prevent_initial_call=True)
+       def open_rows(click, search):
+           stage = charts.clicked_key(click)
+           lang = current_state(search).lang
+           return drilldown.request("funnel.deals", tr("funnel.drill_reached", lang, stage=stage),
+                                    stage=stage, kind="reached")
+
+One set of generic callbacks (registered by the app) serves every panel: it shows the title with
+the row count ("Deals that reached Proposal — 148"), loads small lists (≤ CLIENT_SIDE_MAX rows)
+into the browser (sort and column filters there) and large ones page by page from the server
+(ag-grid infinite row model, sorted on the server), follows filter changes while open, and exports
+CSV in the user's locale (German: `;`, decimal comma; UTF-8 with BOM): the rows as shown (after
+the grid's filters and sort) for small lists, the same query up to EXPORT_CAP rows for large ones.
+"""
+from __future__ import annotations
+
+import io
+import logging
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import MappingProxyType
+from typing import Callable, Mapping
+
+import dash
+import dash_ag_grid as dag
+import dash_bootstrap_components as dbc
+from dash import ALL, MATCH, Input, Output, State, dcc, html
+from dash.exceptions import PreventUpdate
+
+from .. import i18n, ids
+from ..formatting import Formatter
+
+log = logging.getLogger("dashboard")
+
+CLIENT_SIDE_MAX = 1000
+PAGE_SIZE = 100
+EXPORT_CAP = 100_000
+
+
+@dataclass(frozen=True)
+class Column:
+    """A grid column: `field` of the list's DataFrame, `header` an i18n key or {"de","en"},
+    `kind` text | money | number | count | days | percent | date | datetime | status."""
+    field: str
+    header: str | Mapping[str, str]
+    kind: str = "text"
+    width: int | None = None
+    hidden: bool = False
+
+    def title(self, lang: str) -> str:
+        if isinstance(self.header, str):
+            return i18n.t(self.header, lang)
+        return self.header[i18n.normalize_lang(lang)]
+
+
+DEAL_COLUMNS = (
+    Column("deal_id", "col.deal_id", width=110),
+    Column("customer_name", "col.customer_name", width=200),
+    Column("owner_name", "col.owner_name", width=150),
+    Column("team", "col.team", width=110),
+    Column("region", "col.region", width=110),
+    Column("source_channel", "col.source_channel", width=130),
+    Column("campaign_id", "col.campaign_id", width=120),
+    Column("amount", "col.amount", "money", width=130),
+    Column("created_at", "col.created_at", "date", width=120),
+    Column("expected_close_at", "col.expected_close_at", "date", width=130),
+    Column("closed_at", "col.closed_at", "date", width=130),
+    Column("status", "col.status", "status", width=110),
+    Column("stage", "col.stage", width=120),
+    Column("stage_at_to", "col.stage_at_to", width=140),
+    Column("cycle_days", "col.cycle_days", "days", width=120),
+    Column("lost_reason", "col.lost_reason", width=160),
+)
+
+
+@dataclass(frozen=True)
+class Source:
+    """A named list function `fetch(conn, period, filters, *, ctx, limit, offset, sort, **params)`."""
+    name: str
+    fetch: Callable
+    columns: tuple[Column, ...] = DEAL_COLUMNS
+    #: "current" lists the view's period; "compare" the comparison period.
+    period: str = "current"
+    extra: Mapping = field(default_factory=lambda: MappingProxyType({}))
+
+
+_SOURCES: dict[str, Source] = {}
+
+
+def register(source: Source) -> Source:
+    """Add a source at import time (same name again replaces it: Dash re-imports page modules)."""
+    _SOURCES[source.name] = source
+    return source
+
+
+def sources() -> Mapping[str, Source]:
+    """The registered sources (read-only view)."""
+    return MappingProxyType(_SOURCES)
+
+
+def request(source: str, title: str, **params) -> dict:
+    """The data a page writes to `ids.drill_request(panel)` to open it on `source` with `params`
+    (JSON values). A fresh nonce makes a second click on the same element reopen the panel."""
+    return {"source": source, "title": title, "params": params, "nonce": uuid.uuid4().hex[:8]}
+
+
+# --- layout ---------------------------------------------------------------------------------
+def panel(name: str, lang: str) -> html.Div:
+    """The (initially closed) drill-down drawer of panel `name`, with its request store."""
+    return html.Div([
+        dcc.Store(id=ids.drill_request(name)),
+        dcc.Download(id=ids.drill_download(name)),
+        dbc.Offcanvas(
+            [
+                html.Div([
+                    dbc.Button([html.I(className="bi bi-download me-1"), i18n.t("drill.export", lang)],
+                               id=ids.drill_export(name), size="sm", color="primary", outline=True),
+                    html.Div(id=ids.drill_message(name), className="drill-message"),
+                ], className="drill-toolbar"),
+                dcc.Loading(html.Div(id=ids.drill_body(name), className="drill-body"),
+                            type="circle", delay_show=200),
+                dbc.Button(i18n.t("drill.close", lang), id=ids.drill_close(name), size="sm",
+                           color="secondary", outline=True, className="mt-2"),
+            ],
+            id=ids.drill_collapse(name), title=html.Span(id=ids.drill_title(name)), is_open=False,
+            placement="end", scrollable=True, className="drill-drawer",
+        ),
+    ], className="drill-panel")
+
+
+# --- values ---------------------------------------------------------------------------------
+def _json_value(v, kind: str, fmt: Formatter):
+    """A DataFrame cell as JSON for the grid: dates as local ISO text, NaN as None."""
+    if v is None:
+        return None
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    if hasattr(v, "to_pydatetime"):
+        if v != v:  # NaT
+            return None
+        v = v.to_pydatetime()
+    if isinstance(v, datetime):
+        return fmt.local(v).strftime("%Y-%m-%d %H:%M")
+    if isinstance(v, date):
+        return v.isoformat()
+    if hasattr(v, "item"):  # numpy scalars
+        v = v.item()
+    if isinstance(v, float) and math.isnan(v):
+        return None
+    return v
+
+
+def records(df, columns: tuple[Column, ...], fmt: Formatter) -> list[dict]:
+    """Grid rows of a list DataFrame: the source's columns present in it, JSON-safe."""
+    present = [c for c in columns if c.field in df.columns]
+    out = []
+    for row in df[[c.field for c in present]].itertuples(index=False, name=None):
+        out.append({c.field: _json_value(v, c.kind, fmt) for c, v in zip(present, row)})
+    return out
+
+
+def csv_bytes(rows: list[dict], columns: tuple[Column, ...], lang: str) -> bytes:
+    """CSV of grid rows in the user's locale: German `;` and decimal comma, English `,` and
+    decimal point; dates as shown (31.12.2025 / 2025-12-31); UTF-8 with BOM (for Excel)."""
+    import csv
+    de = i18n.normalize_lang(lang) == "de"
+    buf = io.StringIO()
+    writer = csv.writer(buf, delimiter=";" if de else ",", lineterminator="\r\n")
+    writer.writerow([c.title(lang) for c in columns])
+    for r in rows:
+        writer.writerow([_csv_cell(r.get(c.field), c.kind, de) for c in columns])
+    return buf.getvalue().encode("utf-8-sig")
+
+
+def _csv_cell(v, kind: str, de: bool) -> str:
+    if v is None or (isinstance(v, float) and math.isnan(v)):
+        return ""
+    if kind in ("money", "number", "days", "percent", "count") and isinstance(v, (int, float)):
+        text = repr(round(float(v), 6)) if isinstance(v, float) else str(v)
+        if text.endswith(".0"):
+            text = text[:-2]
+        return text.replace(".", ",") if de else text
+    if kind in ("date", "datetime") and isinstance(v, str) and len(v) >= 10:
+        day = f"{v[8:10]}.{v[5:7]}.{v[0:4]}" if de else v[:10]
+        return day + (v[10:16] if kind == "datetime" else "")
+    return str(v)
+
+
+def column_defs(columns: tuple[Column, ...], lang: str, currency: str, server_side: bool) -> list[dict]:
+    """ag-grid column definitions: translated headers, locale formatters, filters by kind."""
+    defs = []
+    for c in columns:
+        d = {"field": c.field, "headerName": c.title(lang), "sortable": True, "hide": c.hidden}
+        if c.width:
+            d["width"] = c.width
+        if c.kind == "money":
+            d["valueFormatter"] = {"function": f"fmtMoney(params.value, '{lang}', '{currency}')"}
+            d["filter"] = "agNumberColumnFilter"
+            d["type"] = "rightAligned"
+        elif c.kind in ("number", "days", "count"):
+            decimals = 1 if c.kind == "days" else (0 if c.kind == "count" else 2)
+            d["valueFormatter"] = {"function": f"fmtNumber(params.value, '{lang}', {decimals})"}
+            d["filter"] = "agNumberColumnFilter"
+            d["type"] = "rightAligned"
+        elif c.kind == "percent":
+            d["valueFormatter"] = {"function": f"fmtPercent(params.value, '{lang}')"}
+            d["filter"] = "agNumberColumnFilter"
+            d["type"] = "rightAligned"
+        elif c.kind in ("date", "datetime"):
+            with_time = "true" if c.kind == "datetime" else "false"
+            d["valueFormatter"] = {"function": f"fmtDate(params.value, '{lang}', {with_time})"}
+            d["filter"] = "agDateColumnFilter"
+            d["filterParams"] = {"comparator": {"function": "dateComparator"}}
+        elif c.kind == "status":
+            d["refData"] = {s: i18n.t(f"status.{s}", lang) for s in ("open", "won", "lost")}
+            d["filter"] = "agTextColumnFilter"
+        else:
+            d["filter"] = "agTextColumnFilter"
+        if server_side:
+            d["filter"] = False  # list functions take no column filters; the server sorts only
+        defs.append(d)
+    return defs
+
+
+GRID_THEME = ("themeQuartz.withParams({accentColor: '#2f6fde', fontSize: 13, headerFontWeight: 600, "
+              "headerBackgroundColor: '#f5f7fb', borderColor: '#e3e7ee', spacing: 6, "
+              "fontFamily: 'inherit', wrapperBorderRadius: 8})")
+
+GRID_LOCALE_DE = {
+    "page": "Seite", "of": "von", "to": "bis", "more": "mehr", "next": "Nächste",
+    "previous": "Vorherige", "first": "Erste", "last": "Letzte", "loadingOoo": "Wird geladen …",
+    "noRowsToShow": "Keine Zeilen", "filterOoo": "Filtern …", "equals": "Gleich",
+    "notEqual": "Ungleich", "contains": "Enthält", "notContains": "Enthält nicht",
+    "startsWith": "Beginnt mit", "endsWith": "Endet mit", "blank": "Leer", "notBlank": "Nicht leer",
+    "lessThan": "Kleiner als", "greaterThan": "Größer als", "lessThanOrEqual": "Kleiner oder gleich",
+    "greaterThanOrEqual": "Größer oder gleich", "inRange": "Zwischen", "inRangeStart": "Von",
+    "inRangeEnd": "Bis", "before": "Vor", "after": "Nach", "andCondition": "UND",
+    "orCondition": "ODER", "applyFilter": "Anwenden", "resetFilter": "Zurücksetzen",
+    "clearFilter": "Löschen", "cancelFilter": "Abbrechen", "pageSizeSelectorLabel": "Zeilen pro Seite:",
+    "ariaPageSizeSelectorLabel": "Zeilen pro Seite", "pageLastRowUnknown": "?",
+    "sortAscending": "Aufsteigend sortieren", "sortDescending": "Absteigend sortieren",
+    "columnFilter": "Spaltenfilter", "searchOoo": "Suchen …",
+    "thousandSeparator": ".", "decimalSeparator": ",",
+}
+
+
+def grid(name: str, columns: tuple[Column, ...], lang: str, currency: str, *, rows: list[dict] | None,
+         total: int, context: dict) -> dag.AgGrid:
+    """The grid of panel `name`: client-side with `rows`, or infinite (server pages) when None."""
+    server_side = rows is None
+    options = {"pagination": True, "paginationPageSize": PAGE_SIZE, "paginationPageSizeSelector": False,
+               "animateRows": False, "enableCellTextSelection": True, "ensureDomOrder": True,
+               "context": context, "suppressMultiSort": server_side,
+               "theme": {"function": GRID_THEME}}
+    options["localeText"] = {**(GRID_LOCALE_DE if lang == "de" else {}), "noRowsToShow": i18n.t("drill.empty", lang)}
+    kwargs = dict(rowData=rows)
+    if server_side:
+        options.update(cacheBlockSize=PAGE_SIZE, maxBlocksInCache=20, infiniteInitialRowCount=min(total, PAGE_SIZE),
+                       rowBuffer=0)
+        kwargs = dict(rowModelType="infinite")
+    return dag.AgGrid(
+        id=ids.drill_grid(name), columnDefs=column_defs(columns, lang, currency, server_side),
+        defaultColDef={"resizable": True, "floatingFilter": False, "minWidth": 90,
+                       "filterParams": {"buttons": ["reset"]}},
+        dashGridOptions=options, className="drill-grid", style={"height": "560px"},
+        **kwargs)
+
+
+# --- callbacks ------------------------------------------------------------------------------
+def _sort_from_model(sort_model, columns: tuple[Column, ...]) -> list[tuple[str, str]] | None:
+    allowed = {c.field for c in columns}
+    out = [(m["colId"], m["sort"]) for m in (sort_model or [])
+           if isinstance(m, dict) and m.get("colId") in allowed and m.get("sort") in ("asc", "desc")]
+    return out or None
+
+
+def _fetch(req: dict, search: str | None, *, limit: int, offset: int, sort=None):
+    """Run the request's source for the view state of `search`: (source, state, df, total)."""
+    import context
+    from ..urlstate import current_state
+    src = _SOURCES.get((req or {}).get("source"))
+    if src is None:
+        raise LookupError(f"unknown drill-down source {(req or {}).get('source')!r}")
+    state = current_state(search)
+    period = state.compare_period if src.period == "compare" else state.period
+    ctx = context.get()
+    params = dict(src.extra)
+    params.update((req or {}).get("params") or {})
+    with ctx.engine.connect() as conn:
+        df, total = src.fetch(conn, period, state.filters, ctx=ctx, limit=limit, offset=offset,
+                              sort=sort, **params)
+    return src, state, df, total
+
+
+def register_callbacks(app: dash.Dash) -> None:
+    """The generic callbacks serving every panel (called once by create_dash_app)."""
+
+    @app.callback(
+        Output(ids.drill_body(MATCH), "children"),
+        Output(ids.drill_title(MATCH), "children"),
+        Output(ids.drill_collapse(MATCH), "is_open"),
+        Output(ids.drill_message(MATCH), "children"),
+        Output(ids.drill_request(MATCH), "data"),
+        Input(ids.drill_request(MATCH), "data"),
+        Input(ids.drill_close(MATCH), "n_clicks"),
+        Input(ids.URL, "search"),
+        State(ids.drill_collapse(MATCH), "is_open"),
+        prevent_initial_call=True,
+    )
+    def open_panel(req, _close, search, is_open):
+        trig = dash.ctx.triggered_id
+        if isinstance(trig, dict) and trig.get("type") == "dd-close":
+            return [], dash.no_update, False, None, None
+        if not req or (trig == ids.URL and not is_open):
+            raise PreventUpdate
+        name = dash.ctx.outputs_list[0]["id"]["panel"]
+        from ..urlstate import current_state
+        lang = current_state(search).lang
+        try:
+            src, state, df, total = _fetch(req, search, limit=CLIENT_SIDE_MAX, offset=0)
+        except Exception:  # noqa: BLE001 - show an error state in the panel, log the cause
+            ref = uuid.uuid4().hex[:8]
+            log.exception("drill-down %r failed (reference %s)", req.get("source"), ref)
+            from .charts import error_alert
+            return error_alert(lang, ref), req.get("title", ""), True, None, dash.no_update
+        fmt = state.formatter()
+        title = i18n.t("drill.title_count", lang, title=req.get("title", ""), count=fmt.count(total))
+        context = {"panel": name}
+        if total <= CLIENT_SIDE_MAX:
+            body = grid(name, src.columns, lang, state.currency, rows=records(df, src.columns, fmt),
+                        total=total, context=context)
+            note = None
+        else:
+            body = grid(name, src.columns, lang, state.currency, rows=None, total=total, context=context)
+            note = i18n.t("drill.server_side", lang)
+        # a fresh wrapper per request so a new grid (and a new infinite datasource) is mounted
+        return html.Div(body, key=uuid.uuid4().hex), title, True, note, dash.no_update
+
+    @app.callback(
+        Output(ids.drill_grid(MATCH), "getRowsResponse"),
+        Input(ids.drill_grid(MATCH), "getRowsRequest"),
+        State(ids.drill_request(MATCH), "data"),
+        State(ids.URL, "search"),
+        prevent_initial_call=True,
+    )
+    def serve_rows(rows_request, req, search):
+        if not rows_request or not req:
+            raise PreventUpdate
+        src = _SOURCES.get(req.get("source"))
+        if src is None:
+            raise PreventUpdate
+        start = max(0, int(rows_request.get("startRow") or 0))
+        end = max(start, int(rows_request.get("endRow") or start + PAGE_SIZE))
+        sort = _sort_from_model(rows_request.get("sortModel"), src.columns)
+        try:
+            src, state, df, total = _fetch(req, search, limit=min(end - start, 1000), offset=start, sort=sort)
+        except Exception:  # noqa: BLE001
+            log.exception("drill-down rows %r failed", req.get("source"))
+            return {"rowData": [], "rowCount": 0}
+        return {"rowData": records(df, src.columns, state.formatter()), "rowCount": total}
+
+    @app.callback(
+        Output(ids.drill_download(MATCH), "data"),
+        Output(ids.drill_message(MATCH), "children", allow_duplicate=True),
+        Input(ids.drill_export(MATCH), "n_clicks"),
+        State(ids.drill_request(MATCH), "data"),
+        State(ids.URL, "search"),
+        State(ids.drill_grid(MATCH), "virtualRowData"),
+        State(ids.drill_grid(MATCH), "rowModelType"),
+        State(ids.drill_grid(MATCH), "getRowsRequest"),
+        prevent_initial_call=True,
+    )
+    def export_csv(n, req, search, shown_rows, row_model, rows_request):
+        if not n or not req:
+            raise PreventUpdate
+        from ..urlstate import current_state
+        lang = current_state(search).lang
+        src = _SOURCES.get(req.get("source"))
+        if src is None:
+            return dash.no_update, i18n.t("drill.unknown_source", lang)
+        message = None
+        try:
+            if row_model != "infinite" and shown_rows is not None:
+                rows = shown_rows  # exactly what the grid shows, after its filters and sort
+                state = current_state(search)
+            else:
+                sort = _sort_from_model((rows_request or {}).get("sortModel"), src.columns)
+                src, state, df, total = _fetch(req, search, limit=EXPORT_CAP, offset=0, sort=sort)
+                rows = records(df, src.columns, state.formatter())
+                if total > EXPORT_CAP:
+                    fmt = state.formatter()
+                    message = i18n.t("drill.export_capped", lang, cap=fmt.count(EXPORT_CAP), total=fmt.count(total))
+        except Exception:  # noqa: BLE001
+            ref = uuid.uuid4().hex[:8]
+            log.exception("drill-down export %r failed (reference %s)", req.get("source"), ref)
+            from .charts import error_alert
+            return dash.no_update, error_alert(lang, ref)
+        columns = tuple(c for c in src.columns if not rows or c.field in rows[0])
+        filename = f"{src.name.replace('.', '_')}_{state.period.start.isoformat()}_{state.period.end.isoformat()}.csv"
+        fmt = state.formatter()
+        return (dcc.send_bytes(csv_bytes(rows, columns, lang), filename),
+                message or i18n.t("drill.export_done", lang, rows=fmt.count(len(rows))))
