@@ -284,7 +284,7 @@ def grid(name: str, columns: tuple[Column, ...], lang: str, currency: str, *, ro
         id=ids.drill_grid(name), columnDefs=column_defs(columns, lang, currency, server_side),
         defaultColDef={"resizable": True, "floatingFilter": False, "minWidth": 90,
                        "filterParams": {"buttons": ["reset"]}},
-        dashGridOptions=options, className="drill-grid", style={"height": "560px"},
+        dashGridOptions=options, className="drill-grid", style={"height": "calc(100vh - 190px)", "minHeight": "320px"},
         **kwargs)
 
 

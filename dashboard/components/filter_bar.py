@@ -81,7 +81,8 @@ def filter_bar(state: ViewState, options: dict[str, list[dict]], lang: str) -> h
             dcc.Dropdown(id=ids.filter_dropdown(name), options=dropdown_options(options.get(name, []), lang),
                          value=list(getattr(state.filters, name)), multi=True,
                          placeholder=i18n.t("filters.all", lang), labels=i18n.dropdown_labels(lang),
-                         className="fb-dropdown", maxHeight=280, closeOnSelect=False),
+                         className="fb-dropdown", maxHeight=280, closeOnSelect=False,
+                         debounce=True),  # several values in one go: the URL changes when the menu closes
         ], className="fb-field"))
     n_active = _n_active(state.filters)
     return html.Div([
