@@ -10,7 +10,7 @@ import pytest
 from dash import html
 
 from dashboard import i18n
-from dashboard.components import charts, drilldown
+from dashboard.components import charts, drilldown, grid
 from dashboard.components.filter_bar import chips, dropdown_options
 from dashboard.components.kpi_card import KPI_SPECS, change_ratio, elapsed_fraction, kpi_card, target_status
 from dashboard.formatting import Formatter
@@ -138,7 +138,7 @@ def _frame():
 
 
 def test_records_are_json_safe_and_dates_local():
-    rows = drilldown.records(_frame(), COLS, Formatter("de", "EUR", "Europe/Berlin"))
+    rows = grid.records(_frame(), COLS, Formatter("de", "EUR", "Europe/Berlin"))
     assert rows[0] == {"deal_id": "D1", "amount": 1234.5, "created_at": "2026-01-01 00:30",
                        "cycle_days": 12.25, "status": "won"}
     assert rows[1]["amount"] is None and rows[1]["created_at"] is None and rows[1]["cycle_days"] is None
@@ -146,8 +146,8 @@ def test_records_are_json_safe_and_dates_local():
 
 
 def test_german_csv_has_bom_semicolons_and_decimal_commas():
-    rows = drilldown.records(_frame(), COLS, Formatter("de", "EUR", "Europe/Berlin"))
-    data = drilldown.csv_bytes(rows, COLS, "de")
+    rows = grid.records(_frame(), COLS, Formatter("de", "EUR", "Europe/Berlin"))
+    data = grid.csv_bytes(rows, COLS, "de")
     assert data.startswith(b"\xef\xbb\xbf")
     lines = list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=";"))
     assert lines[0] == ["Deal", "Betrag", "Angelegt", "Zyklus (Tage)", "Status"]
@@ -156,23 +156,23 @@ def test_german_csv_has_bom_semicolons_and_decimal_commas():
 
 
 def test_english_csv_has_commas_and_iso_dates():
-    rows = drilldown.records(_frame(), COLS, Formatter("en", "EUR", "UTC"))
-    lines = list(csv.reader(io.StringIO(drilldown.csv_bytes(rows, COLS, "en").decode("utf-8-sig"))))
+    rows = grid.records(_frame(), COLS, Formatter("en", "EUR", "UTC"))
+    lines = list(csv.reader(io.StringIO(grid.csv_bytes(rows, COLS, "en").decode("utf-8-sig"))))
     assert lines[1] == ["D1", "1234.5", "2025-12-31", "12.25", "won"]
 
 
 def test_csv_quotes_separators_inside_values():
     rows = [{"deal_id": "A; B", "amount": 1.0, "created_at": None, "cycle_days": None, "status": None}]
-    text = drilldown.csv_bytes(rows, COLS, "de").decode("utf-8-sig")
+    text = grid.csv_bytes(rows, COLS, "de").decode("utf-8-sig")
     assert '"A; B";1;' in text
 
 
 def test_column_defs_format_by_kind_and_turn_filters_off_server_side():
-    defs = drilldown.column_defs(COLS, "de", "EUR", server_side=False)
+    defs = grid.column_defs(COLS, "de", "EUR", server_side=False)
     money = defs[1]
     assert money["headerName"] == "Betrag" and "fmtMoney(params.value, 'de', 'EUR')" in money["valueFormatter"]["function"]
     assert defs[4]["refData"]["won"] == "gewonnen"
-    assert all(d["filter"] is False for d in drilldown.column_defs(COLS, "en", "EUR", server_side=True))
+    assert all(d["filter"] is False for d in grid.column_defs(COLS, "en", "EUR", server_side=True))
 
 
 def test_sort_model_is_restricted_to_known_columns():
