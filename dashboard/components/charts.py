@@ -68,6 +68,7 @@ def base_layout(fmt: Formatter, **overrides) -> dict:
         paper_bgcolor="rgba(0,0,0,0)", plot_bgcolor="rgba(0,0,0,0)",
         margin=dict(l=8, r=8, t=8, b=8), separators=fmt.separators,
         colorway=list(SERIES), hovermode="closest",
+        modebar=dict(bgcolor="rgba(0,0,0,0)", color="#9aa4b2", activecolor=PRIMARY),
         hoverlabel=dict(bgcolor="white", bordercolor=GRID, font=dict(family=FONT, size=12, color=INK)),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, font=dict(size=11)),
         xaxis=dict(gridcolor=GRID, zeroline=False, automargin=True, linecolor=GRID),
