@@ -96,7 +96,9 @@ def deal_progress(period: Period, filters: Filters, *, pipeline: Pipeline = DEFA
         cols.append(case((reached, 1), else_=0).label(f"reached_{r}"))
     # furthest stage reached (within the window, if any): the number of reached stages − 1
     cols.append((sum(case((f, 1), else_=0) for f in reached_flags) - 1).label("furthest"))
-    return select(*cols).select_from(cohort.outerjoin(hist, hist.c.deal_id == cohort.c.deal_id)).subquery("progress")
+    # A CTE: the aggregate and the time-to-reach statistics read it several times in one
+    # statement, and both SQLite (≥ 3.35) and PostgreSQL then compute it once.
+    return select(*cols).select_from(cohort.outerjoin(hist, hist.c.deal_id == cohort.c.deal_id)).cte("progress")
 
 
 def _stage_rows(agg_row, times, pipeline, window_days):
