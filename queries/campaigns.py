@@ -11,10 +11,10 @@ from datetime import date, timedelta
 import pandas as pd
 from sqlalchemy import func, select
 
-from .attribution import attribute
+from .attribution import check_model, credit
 from .db import data_as_of
 from .filters import customer_clauses, deal_clauses
-from .journeys import text_order
+from .journeys import conversions_and_journeys, text_order
 from .period import Period, to_local
 from .schema import campaigns, customers, deals, touchpoints
 
@@ -54,6 +54,7 @@ def campaign_table(conn, period: Period, filters, *, model: str = "last_touch",
     won_revenue, new_customers) apply the deal filters to the deal; leads applies the customer
     filters to the lead's customer; neither applies the campaign filter.
     """
+    model_fn = check_model(model)
     f = filters.without("campaign")
 
     def in_period(col):
@@ -88,8 +89,9 @@ def campaign_table(conn, period: Period, filters, *, model: str = "last_touch",
         .where(ranked.c.rn == 1, ranked.c.campaign_id.is_not(None), in_period(ranked.c.closed_at),
                *deal_clauses(f, ranked))
         .group_by(ranked.c.campaign_id))
-    attributed = attribute(conn, period, filters.without("campaign", "source_channel"),
-                           model=model, window_days=window_days, key="campaign")["by_key"]
+    journeys = conversions_and_journeys(conn, period, filters.without("campaign", "source_channel"),
+                                        window_days=window_days, key="campaign")
+    attributed = credit(journeys, model_fn)
 
     as_of = data_as_of(conn)
     tz = period.tz
