@@ -153,7 +153,7 @@ def _attribution(conn, req, ctx):
 
 WINDOW = Param("window_days", "number", "conversion window in days (METRICS.md §1)", minimum=0, maximum=3650)
 LIFECYCLE_STAGES = ("—", "subscriber", "lead", "mql", "sql", "opportunity", "customer", "loyal", "churned")
-MODELS = tuple(attribution.MODELS)
+MODELS = attribution.ALL_MODELS
 
 ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("/funnel", "Pipeline funnel of the deals created in the period (METRICS.md §1)", _funnel, (WINDOW,)),

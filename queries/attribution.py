@@ -1,4 +1,4 @@
-"""Attribution over the customer journey: heuristic models (METRICS.md §5).
+"""Attribution over the customer journey (METRICS.md §5): every model behind one entry point.
 
 A model is a function from one conversion's touches (in tie order) to one weight per touch,
 summing to 1. `MODELS` is the registry the API and the campaign table look names up in; the
@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import Callable, Sequence
 
+from .attribution_models import markov_credit, shapley_credit
 from .journeys import (
     SECONDS_PER_DAY, Journey, Touch, conversions_and_journeys, non_converting_journey_count,
+    non_converting_journeys,
 )
 from .period import Period
 
@@ -58,11 +60,27 @@ MODELS: dict[str, Callable[[Sequence[Touch]], list[float]]] = {
 }
 
 
+#: Models over the whole journey set (queries.attribution_models); with MODELS, every model name.
+JOURNEY_SET_MODELS = ("markov", "shapley")
+ALL_MODELS = (*MODELS, *JOURNEY_SET_MODELS)
+
+
 def check_model(model: str) -> Callable[[Sequence[Touch]], list[float]]:
     try:
         return MODELS[model]
     except KeyError:
-        raise ValueError(f"model must be one of {', '.join(MODELS)}, got {model!r}") from None
+        raise ValueError(f"model must be one of {', '.join(ALL_MODELS)}, got {model!r}") from None
+
+
+def _model_credit(conn, period, filters, journeys, model: str, window_days: int, key: str):
+    """(by_key, extra) for any model name; extra holds the Markov chain's details."""
+    if model == "shapley":
+        return shapley_credit(journeys), {}
+    if model == "markov":
+        non_conv = non_converting_journeys(conn, period, filters, window_days=window_days, key=key)
+        by_key, chain = markov_credit(journeys, non_conv)
+        return by_key, {"markov": chain}
+    return credit(journeys, check_model(model)), {}
 
 
 def credit(journeys: Sequence[Journey], model: Callable) -> dict[str, dict[str, float]]:
@@ -103,15 +121,20 @@ def attribute(conn, period: Period, filters, *, model: str = "last_touch", windo
     {total_conversions, total_value, unattributed_conversions, unattributed_value,
      converting_journeys, non_converting_journeys, by_key: {k: {conversions, value}}}
     """
-    fn = check_model(model)
+    if model not in ALL_MODELS:
+        check_model(model)
     journeys = conversions_and_journeys(conn, period, filters, window_days=window_days, key=key)
-    return {**_totals(conn, period, filters, journeys, window_days),
-            "by_key": credit(journeys, fn)}
+    by_key, extra = _model_credit(conn, period, filters, journeys, model, window_days, key)
+    return {**_totals(conn, period, filters, journeys, window_days), "by_key": by_key, **extra}
 
 
 def attribute_all_models(conn, period: Period, filters, *, window_days: int = 90,
                          key: str = "channel") -> dict:
-    """The totals of `attribute` and {"models": {model: {k: {conversions, value}}}} for all MODELS."""
+    """The totals of `attribute`, {"models": {model: {k: {conversions, value}}}} for every model
+    (heuristic, Markov, Shapley) and the Markov chain's details under "markov"."""
     journeys = conversions_and_journeys(conn, period, filters, window_days=window_days, key=key)
-    return {**_totals(conn, period, filters, journeys, window_days),
-            "models": {name: credit(journeys, fn) for name, fn in MODELS.items()}}
+    models, extra = {}, {}
+    for name in ALL_MODELS:
+        models[name], more = _model_credit(conn, period, filters, journeys, name, window_days, key)
+        extra.update(more)
+    return {**_totals(conn, period, filters, journeys, window_days), "models": models, **extra}

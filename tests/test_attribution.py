@@ -5,7 +5,7 @@ from datetime import date, datetime
 
 import pytest
 
-from queries.attribution import MODELS, attribute, attribute_all_models
+from queries.attribution import ALL_MODELS, MODELS, attribute, attribute_all_models
 from queries.filters import Filters
 from queries.journeys import conversions_and_journeys, non_converting_journeys
 from queries.period import Period
@@ -204,7 +204,8 @@ def test_empty_period_has_zero_totals(db):
     with db.connect() as conn:
         r = attribute_all_models(conn, Period(date(2020, 1, 1), date(2020, 2, 1)), Filters())
     assert r["total_conversions"] == 0 and r["total_value"] == 0
-    assert r["models"] == {m: {} for m in MODELS}
+    assert r["models"] == {m: {} for m in ALL_MODELS}
+    assert r["markov"]["p_conversion"] is None
 
 
 def test_unknown_model_is_an_error(db):

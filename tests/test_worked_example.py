@@ -14,7 +14,7 @@ CASES = {
     "2025": "from=2025-01-01&to=2026-01-01",
     "2025q2_region_DACH": "from=2025-04-01&to=2025-07-01&region=DACH",
 }
-HEURISTIC_MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based")
+MODELS = ("first_touch", "last_touch", "linear", "time_decay", "position_based", "markov", "shapley")
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +99,8 @@ def test_campaigns(api, case):
 
 
 @pytest.mark.parametrize("case", CASES)
-@pytest.mark.parametrize("model", HEURISTIC_MODELS)
-def test_attribution_heuristic_models(api, case, model):
+@pytest.mark.parametrize("model", MODELS)
+def test_attribution_models(api, case, model):
     want = expected(case)["attribution"]
     got = api("/attribution", case, f"&model={model}")
     for key in ("total_conversions", "total_value", "unattributed_conversions", "unattributed_value",
@@ -117,3 +117,12 @@ def test_funnel_drill_down_counts_equal_funnel_numbers(api, case):
         if s["dropped_lost"] is not None:
             body = api("/funnel/deals", case, f"&stage={s['stage']}&kind=dropped_lost&limit=0")
             assert body["total"] == s["dropped_lost"]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_markov_chain_details(api, case):
+    want = expected(case)["attribution"]["markov"]
+    got = api("/attribution", case, "&model=markov")["markov"]
+    assert_same(got["p_conversion"], want["p_conversion"], "p_conversion")
+    assert_same(got["removal_effects"], want["removal_effects"], "removal_effects")
+    assert_same(got["transition_probs"], want["transition_probs"], "transition_probs")
