@@ -57,11 +57,13 @@ def _child(backend: str, deals: int, seed: int, pg_url: str) -> dict:
         if engine is not None:
             ensure_schema(engine)
         last[0] = t0 = time.perf_counter()
+        cpu0 = time.process_time()
         if engine is None:
             counts = write_demo_csv(tmp / "csv", deals=deals, seed=seed, today=date(2026, 3, 15), progress=progress)
         else:
             counts = generate_demo(engine, deals=deals, seed=seed, today=date(2026, 3, 15), progress=progress)
         wall = time.perf_counter() - t0
+        cpu = time.process_time() - cpu0
         size = sum(f.stat().st_size for f in tmp.rglob("*") if f.is_file())
         if engine is not None:
             engine.dispose()
@@ -72,7 +74,7 @@ def _child(backend: str, deals: int, seed: int, pg_url: str) -> dict:
             admin.dispose()
         shutil.rmtree(tmp, ignore_errors=True)
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"backend": backend, "deals": deals, "wall_s": wall, "peak_rss_mb": rss_mb,
+    return {"backend": backend, "deals": deals, "wall_s": wall, "cpu_s": cpu, "peak_rss_mb": rss_mb,
             "bytes_on_disk": size, "rows": counts, "seconds": spent}
 
 
@@ -94,17 +96,21 @@ def main(argv=None) -> None:
                                   "--child", backend, str(deals)], capture_output=True, text=True, check=True)
             r = json.loads(out.stdout.strip().splitlines()[-1])
             results.append(r)
-            print(f"{backend:<10} {deals:>9,} deals  {r['wall_s']:8.1f} s  peak RSS {r['peak_rss_mb']:7.0f} MB  "
+            print(f"{backend:<10} {deals:>9,} deals  {r['wall_s']:8.1f} s wall  {r['cpu_s']:8.1f} s client CPU  "
+                  f"peak RSS {r['peak_rss_mb']:7.0f} MB  "
                   f"on disk {r['bytes_on_disk'] / 2**20:8.0f} MB", flush=True)
     tables = list(results[0]["rows"])
     head = f"{'table':<24}" + "".join(f"{r['backend'][:6] + ' ' + format(r['deals'], ','):>26}" for r in results)
     print("\nrows (seconds spent writing incl. generation of the chunk's earlier tables)")
     print(head)
-    for t in tables + ["indexes"]:
+    for t in ["generate"] + tables + ["indexes", "foreign_keys"]:
         cells = "".join(f"{format(r['rows'].get(t, 0), ',') if t in r['rows'] else '':>16}"
                         f"{r['seconds'].get(t, 0.0):>9.1f}s " for r in results)
         print(f"{t:<24}{cells}")
     print(f"{'total wall':<24}" + "".join(f"{r['wall_s']:>25.1f}s" for r in results))
+    print(f"{'client CPU':<24}" + "".join(f"{r['cpu_s']:>25.1f}s" for r in results))
+    print(f"{'peak RSS MB':<24}" + "".join(f"{r['peak_rss_mb']:>26.0f}" for r in results))
+    print("(load average now: " + " ".join(f"{x:.1f}" for x in os.getloadavg()) + " on " + str(os.cpu_count()) + " CPUs)")
 
 
 if __name__ == "__main__":
