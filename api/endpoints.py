@@ -108,7 +108,8 @@ def _migration(conn, req, ctx):
 def _migration_customers(conn, req, ctx):
     o = req.options
     return lifecycle.migration_customers(conn, req.period, req.filters, from_stage=o["from_stage"],
-                                         to_stage=o["to_stage"], limit=o["limit"], offset=o["offset"])
+                                         to_stage=o["to_stage"], limit=o["limit"], offset=o["offset"],
+                                         sort=o["sort"])
 
 
 def _lead_conversion(conn, req, ctx):
@@ -119,7 +120,7 @@ def _lead_conversion_customers(conn, req, ctx):
     o = req.options
     return lifecycle.lead_conversion_customers(conn, req.period, req.filters, channel=o["channel"],
                                                campaign=o["campaign_id"], converted=o["converted"],
-                                               limit=o["limit"], offset=o["offset"])
+                                               limit=o["limit"], offset=o["offset"], sort=o["sort"])
 
 
 def _activity(conn, req, ctx):
@@ -135,13 +136,13 @@ def _campaigns(conn, req, ctx):
 def _campaign_deals(conn, req, ctx):
     o = req.options
     return campaigns.campaign_deals(conn, req.period, req.filters, campaign_id=o["campaign_id"], kind=o["kind"],
-                                    limit=o["limit"], offset=o["offset"])
+                                    limit=o["limit"], offset=o["offset"], sort=o["sort"])
 
 
 def _campaign_touchpoints(conn, req, ctx):
     o = req.options
     return campaigns.campaign_touchpoints(conn, req.period, req.filters, campaign_id=o["campaign_id"],
-                                          limit=o["limit"], offset=o["offset"])
+                                          limit=o["limit"], offset=o["offset"], sort=o["sort"])
 
 
 def _attribution(conn, req, ctx):
@@ -182,13 +183,13 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("/lifecycle/migration", "Lifecycle migration matrix between 'from' and 'to' (METRICS.md §3)", _migration),
     Endpoint("/lifecycle/migration/customers", "Drill-down: the customers of one migration cell", _migration_customers,
              (Param("from_stage", "string", "stage at 'from'", required=True, enum=LIFECYCLE_STAGES),
-              Param("to_stage", "string", "stage at 'to'", required=True, enum=LIFECYCLE_STAGES), *PAGING[:2]),
+              Param("to_stage", "string", "stage at 'to'", required=True, enum=LIFECYCLE_STAGES), *PAGING),
              is_list=True),
     Endpoint("/lead-conversion", "Lead conversion overall, by lead source channel and campaign", _lead_conversion),
     Endpoint("/lead-conversion/customers", "Drill-down: leads of the period, by source and outcome",
              _lead_conversion_customers,
              (Param("channel", "string", "lead source channel"), Param("campaign_id", "string", "lead source campaign"),
-              Param("converted", "boolean", "only converted (true) or not converted (false)"), *PAGING[:2]),
+              Param("converted", "boolean", "only converted (true) or not converted (false)"), *PAGING),
              is_list=True),
     Endpoint("/activity-lifecycle", "New, returning, resurrecting and dormant customers per month", _activity),
     Endpoint("/campaigns", "Campaign cost, leads, deals, revenue, CPL, CAC, ROAS, ROI (METRICS.md §4)", _campaigns,
@@ -197,9 +198,9 @@ ENDPOINTS: tuple[Endpoint, ...] = (
     Endpoint("/campaigns/deals", "Drill-down: a campaign's deals created (deals) or won (won) in the period",
              _campaign_deals, (Param("campaign_id", "string", "campaign", required=True),
                                Param("kind", "string", "which deals", default="deals", enum=campaigns.CAMPAIGN_KINDS),
-                               *PAGING[:2]), is_list=True),
+                               *PAGING), is_list=True),
     Endpoint("/campaigns/touchpoints", "Drill-down: a campaign's touchpoints in the period", _campaign_touchpoints,
-             (Param("campaign_id", "string", "campaign", required=True), *PAGING[:2]), is_list=True),
+             (Param("campaign_id", "string", "campaign", required=True), *PAGING), is_list=True),
     Endpoint("/attribution", "Attributed conversions and value per channel or campaign (METRICS.md §5)", _attribution,
              (Param("model", "string", "attribution model", default="last_touch", enum=MODELS),
               Param("key", "string", "attribute to", default="channel", enum=("channel", "campaign")),

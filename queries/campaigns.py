@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 
-from .attribution import check_model, credit
+from .attribution import ALL_MODELS, attribute
 from .db import data_as_of
 from .filters import customer_clauses, deal_clauses
-from .journeys import conversions_and_journeys, text_order
+from .journeys import text_order
+from .lists import deal_list_columns, page
 from .period import Period, to_local
 from .schema import campaigns, customers, deals, touchpoints
 
@@ -54,7 +54,8 @@ def campaign_table(conn, period: Period, filters, *, model: str = "last_touch",
     won_revenue, new_customers) apply the deal filters to the deal; leads applies the customer
     filters to the lead's customer; neither applies the campaign filter.
     """
-    model_fn = check_model(model)
+    if model not in ALL_MODELS:
+        raise ValueError(f"model must be one of {', '.join(ALL_MODELS)}, got {model!r}")
     f = filters.without("campaign")
 
     def in_period(col):
@@ -89,9 +90,8 @@ def campaign_table(conn, period: Period, filters, *, model: str = "last_touch",
         .where(ranked.c.rn == 1, ranked.c.campaign_id.is_not(None), in_period(ranked.c.closed_at),
                *deal_clauses(f, ranked))
         .group_by(ranked.c.campaign_id))
-    journeys = conversions_and_journeys(conn, period, filters.without("campaign", "source_channel"),
-                                        window_days=window_days, key="campaign")
-    attributed = credit(journeys, model_fn)
+    attributed = attribute(conn, period, filters.without("campaign", "source_channel"), model=model,
+                           window_days=window_days, key="campaign")["by_key"]
 
     as_of = data_as_of(conn)
     tz = period.tz
@@ -107,7 +107,8 @@ def campaign_table(conn, period: Period, filters, *, model: str = "last_touch",
         n_won, won_rev = won.get(c.campaign_id, (0, 0.0))
         n_new = int(new_customers.get(c.campaign_id, (0,))[0])
         n_leads = int(leads.get(c.campaign_id, (0,))[0])
-        attr = attributed.get(c.campaign_id, {}).get("value", 0.0)
+        # Markov leaves every value null when nothing converts (P(conversion) = 0)
+        attr = attributed.get(c.campaign_id, {"value": 0.0})["value"]
         out.append({
             "campaign_id": c.campaign_id, "name": c.name, "channel": c.channel,
             "cost": cost, "leads": n_leads,
@@ -115,18 +116,16 @@ def campaign_table(conn, period: Period, filters, *, model: str = "last_touch",
             "won": int(n_won), "won_revenue": float(won_rev or 0.0),
             "new_customers": n_new, "attributed_revenue": attr,
             "cpl": _ratio(cost, n_leads), "cac": _ratio(cost, n_new),
-            "roas": _ratio(attr, cost), "roi": _ratio(attr - cost, cost),
+            "roas": None if attr is None else _ratio(attr, cost),
+            "roi": None if attr is None else _ratio(attr - cost, cost),
         })
     return out
 
 
-DEAL_COLUMNS = ("deal_id", "customer_id", "owner_id", "source_channel", "amount", "created_at",
-                "closed_at", "status", "stage")
-
-
 def campaign_deals(conn, period: Period, filters, *, campaign_id: str, kind: str = "deals",
-                   limit: int = 100, offset: int = 0) -> pd.DataFrame:
-    """The deals behind `deals` (created in the period) or `won` (closed won in the period)."""
+                   limit: int = 100, offset: int = 0, sort=None):
+    """The deals behind `deals` (created in the period) or `won` (closed won in the period):
+    `(DataFrame, total)` with the deal drill-down columns (queries.lists)."""
     if kind not in CAMPAIGN_KINDS:
         raise ValueError(f"kind must be one of {', '.join(CAMPAIGN_KINDS)}, got {kind!r}")
     d = deals
@@ -136,25 +135,19 @@ def campaign_deals(conn, period: Period, filters, *, campaign_id: str, kind: str
     else:
         conds += [d.c.status == "won", d.c.closed_at >= period.start_utc,
                   d.c.closed_at < period.end_utc]
-    stmt = (select(*[d.c[k] for k in DEAL_COLUMNS]).where(*conds)
-            .order_by(d.c.created_at if kind == "deals" else d.c.closed_at, text_order(d.c.deal_id, conn))
-            .limit(limit).offset(offset))
-    return pd.DataFrame(conn.execute(stmt).all(), columns=list(DEAL_COLUMNS))
-
-
-TOUCH_COLUMNS = ("touchpoint_id", "customer_id", "channel", "occurred_at", "kind")
+    return page(conn, deal_list_columns(), and_(*conds), limit=limit, offset=offset, sort=sort,
+                default_sort=[("created_at" if kind == "deals" else "closed_at", "asc")])
 
 
 def campaign_touchpoints(conn, period: Period, filters, *, campaign_id: str, limit: int = 100,
-                         offset: int = 0) -> pd.DataFrame:
+                         offset: int = 0, sort=None):
     """The campaign's touchpoints in the period, of customers passing the filters (campaign
-    filter dropped), in tie order, with the customer's name and region."""
+    filter dropped), with the customer's name and region: `(DataFrame, total)`."""
     tp = touchpoints
-    stmt = (select(*[tp.c[k] for k in TOUCH_COLUMNS], customers.c.name, customers.c.region)
-            .join(customers, customers.c.customer_id == tp.c.customer_id)
-            .where(tp.c.campaign_id == campaign_id, tp.c.occurred_at >= period.start_utc,
-                   tp.c.occurred_at < period.end_utc,
-                   *customer_clauses(filters.without("campaign"), tp.c.customer_id))
-            .order_by(tp.c.occurred_at, text_order(tp.c.touchpoint_id, conn))
-            .limit(limit).offset(offset))
-    return pd.DataFrame(conn.execute(stmt).all(), columns=[*TOUCH_COLUMNS, "name", "region"])
+    base = (select(tp.c.touchpoint_id, tp.c.customer_id, customers.c.name, customers.c.region,
+                   tp.c.channel, tp.c.campaign_id, tp.c.occurred_at, tp.c.kind)
+            .select_from(tp.join(customers, customers.c.customer_id == tp.c.customer_id)))
+    where = and_(tp.c.campaign_id == campaign_id, tp.c.occurred_at >= period.start_utc,
+                 tp.c.occurred_at < period.end_utc,
+                 *customer_clauses(filters.without("campaign"), tp.c.customer_id))
+    return page(conn, base, where, limit=limit, offset=offset, sort=sort, default_sort=[("occurred_at", "asc")])

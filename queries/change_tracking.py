@@ -49,6 +49,9 @@ def drop_row_triggers(conn) -> bool:
     """
     if conn.dialect.name != "sqlite":
         return False
+    # Python's sqlite3 driver opens the transaction only at the first DML statement, so DDL sent
+    # first would be committed at once (and survive a rollback): start it with the bump.
+    bump(conn)
     for t in CONTRACT_TABLES:
         for op in ("INSERT", "UPDATE", "DELETE"):
             conn.execute(text("DROP TRIGGER IF EXISTS " + _sqlite_trigger_sql(t.name, op)[0]))

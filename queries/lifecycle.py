@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pandas as pd
 from sqlalchemy import and_, case, exists, func, literal, select, union_all
 
 from .dialect import month_label_case
 from .filters import NONE_VALUE, customer_clauses, where_all
 from .journeys import text_order
+from .lists import customer_list_columns, page
 from .period import Period, add_months
 from .schema import customers, lifecycle_history, orders, touchpoints
 
@@ -86,16 +86,14 @@ def migration_matrix(conn, period: Period, filters, *, t0: datetime | None = Non
 
 def migration_customers(conn, period: Period, filters, *, from_stage: str, to_stage: str,
                         t0: datetime | None = None, t1: datetime | None = None,
-                        limit: int = 100, offset: int = 0) -> pd.DataFrame:
-    """Drill-down of one matrix cell: the customers in `from_stage` at t0 and `to_stage` at t1."""
+                        limit: int = 100, offset: int = 0, sort=None):
+    """Drill-down of one matrix cell: the customers in `from_stage` at t0 and `to_stage` at t1,
+    `(DataFrame, total)`; the same pairs subquery as the matrix, so total = the cell."""
     t0, t1 = _times(period, t0, t1)
     m = _migration_pairs(period, filters, t0, t1)
-    c = customers
-    stmt = (select(*[c.c[k] for k in CUSTOMER_COLUMNS])
-            .join(m, m.c.customer_id == c.c.customer_id)
-            .where(m.c.a == from_stage, m.c.b == to_stage)
-            .order_by(text_order(c.c.customer_id, conn)).limit(limit).offset(offset))
-    return pd.DataFrame(conn.execute(stmt).all(), columns=list(CUSTOMER_COLUMNS))
+    ids = select(m.c.customer_id).where(m.c.a == from_stage, m.c.b == to_stage)
+    return page(conn, customer_list_columns(), customers.c.customer_id.in_(ids),
+                limit=limit, offset=offset, sort=sort)
 
 
 def _lead_clauses(period: Period):
@@ -172,8 +170,9 @@ def lead_conversion(conn, period: Period, filters) -> dict:
 
 def lead_conversion_customers(conn, period: Period, filters, *, channel: str | None = None,
                               campaign: str | None = None, converted: bool | None = None,
-                              limit: int = 100, offset: int = 0) -> pd.DataFrame:
-    """Drill-down of lead conversion: the leads (with lead source and converted), optionally narrowed."""
+                              limit: int = 100, offset: int = 0, sort=None):
+    """Drill-down of lead conversion: the leads with lead source and `converted`, optionally
+    narrowed to one source channel / campaign / outcome: `(DataFrame, total)`."""
     ls = _leads_with_source(conn, period, filters)
     c = customers
     conds = []
@@ -183,13 +182,12 @@ def lead_conversion_customers(conn, period: Period, filters, *, channel: str | N
         conds.append(ls.c.campaign == campaign)
     if converted is not None:
         conds.append(ls.c.converted == (1 if converted else 0))
-    stmt = (select(*[c.c[k] for k in CUSTOMER_COLUMNS], ls.c.channel, ls.c.campaign, ls.c.converted)
-            .join(ls, ls.c.customer_id == c.c.customer_id).where(where_all(conds))
-            .order_by(text_order(c.c.customer_id, conn)).limit(limit).offset(offset))
-    cols = [*CUSTOMER_COLUMNS, "lead_channel", "lead_campaign", "converted"]
-    df = pd.DataFrame(conn.execute(stmt).all(), columns=cols)
+    base = (select(*[c.c[k] for k in CUSTOMER_COLUMNS], ls.c.channel.label("lead_channel"),
+                   ls.c.campaign.label("lead_campaign"), ls.c.converted)
+            .select_from(c.join(ls, ls.c.customer_id == c.c.customer_id)))
+    df, total = page(conn, base, where_all(conds), limit=limit, offset=offset, sort=sort)
     df["converted"] = df["converted"].astype(bool)
-    return df
+    return df, total
 
 
 def activity_lifecycle(conn, period: Period, filters) -> list[dict]:

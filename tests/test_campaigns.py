@@ -166,19 +166,21 @@ def test_cost_in_period_partial_overlap_and_reversed_run():
 
 def test_campaign_deals_drill_down(db):
     with db.connect() as conn:
-        created = campaign_deals(conn, MARCH, Filters(), campaign_id="C1", kind="deals")
-        won = campaign_deals(conn, MARCH, Filters(), campaign_id="C1", kind="won")
+        created, n_created = campaign_deals(conn, MARCH, Filters(), campaign_id="C1", kind="deals")
+        won, n_won = campaign_deals(conn, MARCH, Filters(), campaign_id="C1", kind="won")
         with pytest.raises(ValueError):
             campaign_deals(conn, MARCH, Filters(), campaign_id="C1", kind="lost")
     assert list(created["deal_id"]) == ["D1"]
     assert list(won["deal_id"]) == ["D2", "D1"]  # by closed_at
-    assert won["amount"].sum() == 1400.0
+    assert won["amount"].sum() == 1400.0 and (n_created, n_won) == (1, 2)
+    assert "customer_name" in won.columns and "owner_name" in won.columns
 
 
 def test_campaign_touchpoints_drill_down(db):
     with db.connect() as conn:
-        all_ = campaign_touchpoints(conn, MARCH, Filters(), campaign_id="C1")
-        dach = campaign_touchpoints(conn, MARCH, Filters(region=("DACH",)), campaign_id="C1")
+        all_, total = campaign_touchpoints(conn, MARCH, Filters(), campaign_id="C1")
+        dach, _ = campaign_touchpoints(conn, MARCH, Filters(region=("DACH",)), campaign_id="C1")
+    assert total == 3
     assert list(all_["touchpoint_id"]) == ["a2", "b1", "c1"]
     assert list(dach["touchpoint_id"]) == ["a2", "b1"]
 

@@ -165,8 +165,7 @@ def test_layout_in_german_and_english_with_the_urls_model(client):
         return json.dumps(resp, ensure_ascii=False)
     de = page(SEARCH + "&lang=de&model=linear")
     assert "Kampagnen und ROI" in de and "Attributionsmodell" in de and "Zeitverfall" in de
-    from queries.attribution import MODELS
-    assert ("Markow-Kette" in de) == ("markov" in MODELS)        # offered once the campaign table has it
+    assert "Markow-Kette" in de and "Shapley" in de
     assert '"value": "linear"' in de
     assert "Campaigns and ROI" in page(SEARCH) and '"value": "last_touch"' in page(SEARCH + "&model=nonsense")
 

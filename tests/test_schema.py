@@ -54,3 +54,21 @@ def test_rolled_back_write_does_not_bump(engine):
     c.close()
     with engine.connect() as c:
         assert data_version(c) == before
+
+
+def test_bulk_load_trigger_drop_rolls_back_with_the_load(tmp_path):
+    """A failed bulk load must leave the change-counting triggers in place (SQLite DDL pitfall)."""
+    from sqlalchemy import text as sql
+    from queries.change_tracking import drop_row_triggers
+    eng = make_engine(f"sqlite:///{tmp_path / 'x.db'}")
+    ensure_schema(eng)
+    count = "SELECT count(*) FROM sqlite_master WHERE type = 'trigger'"
+    with eng.connect() as c:
+        before = c.execute(sql(count)).scalar()
+    conn = eng.connect()
+    tx = conn.begin()
+    assert drop_row_triggers(conn)
+    tx.rollback()
+    conn.close()
+    with eng.connect() as c:
+        assert c.execute(sql(count)).scalar() == before > 0

@@ -1,7 +1,7 @@
 """Campaigns (path "/campaigns"): cost, leads, deals, attributed revenue and CPL/CAC/ROAS/ROI.
 
 Numbers: queries.campaigns.campaign_table (METRICS.md §4) with the attribution model of the URL
-(`model=`, one of queries.attribution.MODELS, default last_touch), for the period and the
+(`model=`, one of queries.attribution.ALL_MODELS, default last_touch), for the period and the
 comparison period (KPI cards: sums over the listed campaigns). Cost is the whole campaign's cost
 in the period and never split by a filter; with any filter active the page says so next to the
 ratios. Campaigns without cost or activity in the period are left out of table and chart.
@@ -59,14 +59,12 @@ KPI_CARDS = (
     ("roi", KpiSpec("percent")),
 )
 #: Longest list counted by fetching it (the list functions return no total).
-COUNT_CAP = 100_000
 
 
 def models() -> tuple[str, ...]:
-    """The model switch's options: queries.attribution.MODELS, the models campaign_table accepts
-    (its check_model looks there; markov/shapley appear here once they are registered in it)."""
-    from queries.attribution import MODELS
-    return tuple(MODELS)
+    """The model switch's options: every model campaign_table accepts (queries.attribution.ALL_MODELS)."""
+    from queries.attribution import ALL_MODELS
+    return tuple(ALL_MODELS)
 
 
 def resolve_model(raw) -> str:
@@ -75,34 +73,18 @@ def resolve_model(raw) -> str:
 
 
 # --- drill-down sources ----------------------------------------------------------------------
-def _counted(fetch, limit: int, offset: int):
-    # the campaign list functions return a plain DataFrame: a short page counts itself, a full
-    # one is counted by fetching the list up to COUNT_CAP rows (their order is fixed, no `sort`)
-    df = fetch(limit, offset)
-    if len(df) < limit:
-        return df, offset + len(df)
-    return df, len(fetch(COUNT_CAP, 0))
-
-
 def _deals(conn, period, filters, *, ctx, limit, offset, sort, campaign_id, kind="deals"):
     from queries.campaigns import campaign_deals
-    return _counted(lambda lim, off: campaign_deals(conn, period, filters, campaign_id=campaign_id, kind=kind,
-                                                    limit=lim, offset=off), limit, offset)
+    return campaign_deals(conn, period, filters, campaign_id=campaign_id, kind=kind,
+                          limit=limit, offset=offset, sort=sort)
 
 
 def _touchpoints(conn, period, filters, *, ctx, limit, offset, sort, campaign_id):
     from queries.campaigns import campaign_touchpoints
-    return _counted(lambda lim, off: campaign_touchpoints(conn, period, filters, campaign_id=campaign_id,
-                                                          limit=lim, offset=off), limit, offset)
+    return campaign_touchpoints(conn, period, filters, campaign_id=campaign_id,
+                                limit=limit, offset=offset, sort=sort)
 
 
-DEAL_COLUMNS = (
-    Column("deal_id", "col.deal_id", width=110), Column("customer_id", "col.customer_id", width=145),
-    Column("owner_id", "col.owner_id", width=150), Column("source_channel", "col.source_channel", width=160),
-    Column("amount", "col.amount", "money", width=130), Column("created_at", "col.created_at", "date", width=120),
-    Column("closed_at", "col.closed_at", "date", width=130), Column("status", "col.status", "status", width=110),
-    Column("stage", "col.stage", width=130),
-)
 TOUCH_COLUMNS = (
     Column("touchpoint_id", PAGE_TEXTS["campaigns.col.touchpoint_id"], width=140),
     Column("occurred_at", PAGE_TEXTS["campaigns.col.occurred_at"], "datetime", width=160),
@@ -111,7 +93,7 @@ TOUCH_COLUMNS = (
     Column("customer_id", "col.customer_id", width=145), Column("name", "col.customer_name", width=220),
     Column("region", "col.region", width=120),
 )
-drilldown.register(drilldown.Source("campaigns.deals", _deals, columns=DEAL_COLUMNS))
+drilldown.register(drilldown.Source("campaigns.deals", _deals))  # the shared deal columns
 drilldown.register(drilldown.Source("campaigns.touchpoints", _touchpoints, columns=TOUCH_COLUMNS))
 
 

@@ -78,31 +78,19 @@ LEAD_COLUMNS = CUSTOMER_COLUMNS + (
 
 def _migration_customers(conn, period, filters, *, ctx, limit, offset, sort, from_stage, to_stage,
                          t0=None, t1=None):
-    # migration_customers returns a plain DataFrame: the total is the matrix cell, so the grid's
-    # count is exactly the number that was clicked. The list has a fixed order (no `sort`).
-    from queries.lifecycle import migration_customers, migration_matrix
+    # the same subquery as the matrix: the total is exactly the cell that was clicked
+    from queries.lifecycle import migration_customers
     a, b = migration_times(period, *migration_dates(period, t0, t1))
-    df = migration_customers(conn, period, filters, from_stage=from_stage, to_stage=to_stage, t0=a, t1=b,
-                             limit=limit, offset=offset)
-    total = migration_matrix(conn, period, filters, t0=a, t1=b)["matrix"].get(from_stage, {}).get(to_stage, 0)
-    return df, total
+    return migration_customers(conn, period, filters, from_stage=from_stage, to_stage=to_stage, t0=a, t1=b,
+                               limit=limit, offset=offset, sort=sort)
 
 
 def _leads(conn, period, filters, *, ctx, limit, offset, sort, channel=None, campaign=None,
            converted=None, lang="en"):
-    # lead_conversion_customers returns a plain DataFrame; its total comes from lead_conversion
-    # (same leads, same lead source) unless the page is short enough to count itself.
     from queries.dimensions import filter_options
-    from queries.lifecycle import lead_conversion, lead_conversion_customers
-    df = lead_conversion_customers(conn, period, filters, channel=channel, campaign=campaign,
-                                   converted=converted, limit=limit, offset=offset)
-    if len(df) < limit:
-        total = offset + len(df)
-    else:
-        conv = lead_conversion(conn, period, filters)
-        group = (conv["by_channel"].get(channel) if channel is not None
-                 else conv["by_campaign"].get(campaign) if campaign is not None else conv) or {}
-        total = group.get("customers" if converted else "leads", 0)
+    from queries.lifecycle import lead_conversion_customers
+    df, total = lead_conversion_customers(conn, period, filters, channel=channel, campaign=campaign,
+                                          converted=converted, limit=limit, offset=offset, sort=sort)
     names = {o["value"]: o["label"] for o in filter_options(conn).get("campaign", [])}
     df = df.copy()
     df["lead_campaign"] = [group_label(c, lang, kind="campaign", names=names) for c in df["lead_campaign"]]
