@@ -61,6 +61,20 @@ def _progress_printer():
     return progress, close
 
 
+def _demo_progress_printer(deals: int):
+    """One bar over the deals generated; the step (table, indexes, …) shows beside it."""
+    from tqdm import tqdm
+    bar = tqdm(total=deals, desc="demo data", unit=" deals", unit_scale=True, file=sys.stderr)
+
+    def progress(step, done, total=None):
+        bar.set_postfix_str(step, refresh=False)
+        if step not in ("indexes", "foreign_keys") and total == deals and done > bar.n:
+            bar.update(done - bar.n)
+        else:
+            bar.refresh()
+    return progress, bar.close
+
+
 def database_is_empty(engine) -> bool:
     from sqlalchemy import func, select
     from queries.schema import customers, deals
@@ -73,7 +87,7 @@ def cmd_demo(settings: Settings, deals: int, seed: int) -> int:
     from ingest.demo import generate_demo
     engine = make_engine(settings.database_url)
     ensure_schema(engine)
-    progress, close = _progress_printer()
+    progress, close = _demo_progress_printer(deals)
     started = time.perf_counter()
     try:
         counts = generate_demo(engine, deals=deals, seed=seed, tz_name=settings.report_tz, progress=progress)
