@@ -97,8 +97,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "chart.amount": {"de": "Betrag", "en": "Amount"},
     "chart.target": {"de": "Ziel", "en": "Target"},
     "chart.actual": {"de": "Ist", "en": "Actual"},
-    "chart.of_first": {"de": "vom Start", "en": "of first"},
-    "chart.of_previous": {"de": "von vorher", "en": "of previous"},
+    "chart.of_first": {"de": "vom ersten", "en": "of first"},
+    "chart.of_previous": {"de": "vom vorherigen", "en": "of previous"},
     "chart.click_hint": {"de": "Klicken für Details", "en": "Click for details"},
     # KPIs (METRICS.md §2 names)
     "kpi.won_deals": {"de": "Gewonnene Deals", "en": "Won deals"},
