@@ -4,30 +4,17 @@ The same table drives request validation and the OpenAPI document, so they canno
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Callable
-
 from queries import attribution, campaigns, cycle, funnel, lifecycle
 from queries.funnel import BREAKDOWNS, DROP_KINDS
 
-from .params import Param
+from .endpoints_customers import CUSTOMER_ENDPOINTS
+from .params import Endpoint, Param
 
 PAGING = (
     Param("limit", "integer", "rows per page", default=100, minimum=0, maximum=10_000),
     Param("offset", "integer", "rows to skip", default=0, minimum=0),
     Param("sort", "string", "column[:asc|desc], comma-separated"),
 )
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    path: str
-    summary: str
-    handler: Callable          # (conn, req, ctx) -> dict, or (DataFrame, total) for lists
-    params: tuple[Param, ...] = ()
-    is_list: bool = False
-    uses_period: bool = True
-    uses_filters: bool = True
 
 
 def _stage_param():
@@ -206,3 +193,5 @@ ENDPOINTS: tuple[Endpoint, ...] = (
               Param("key", "string", "attribute to", default="channel", enum=("channel", "campaign")),
               Param("window_days", "integer", "journey lookback window in days", minimum=1, maximum=3650))),
 )
+
+ENDPOINTS = ENDPOINTS + CUSTOMER_ENDPOINTS

@@ -33,6 +33,17 @@ class Param:
     also: tuple = ()                # literal values accepted besides the kind (e.g. "none")
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    path: str
+    summary: str
+    handler: Callable          # (conn, req, ctx) -> dict, or (DataFrame, total) for lists
+    params: tuple[Param, ...] = ()
+    is_list: bool = False
+    uses_period: bool = True
+    uses_filters: bool = True
+
+
 def _convert(p: Param, raw: str):
     if raw in p.also:
         return raw

@@ -57,7 +57,7 @@ def test_drill_down_list_with_paging_and_sorting(client):
 @pytest.mark.parametrize("ep", ENDPOINTS, ids=lambda e: e.path)
 def test_every_endpoint_answers(client, ep):
     required = {"stage": "Proposal", "by": "team", "from_stage": "lead", "to_stage": "customer",
-                "campaign_id": "none"}
+                "campaign_id": "none", "segment": "loyal", "experiment_id": "none"}
     extra = "".join(f"&{p.name}={required[p.name]}" for p in ep.params if p.required)
     resp = client.get(f"/api/v1{ep.path}?{JAN}{extra}")
     assert resp.status_code == 200, resp.get_data(as_text=True)

@@ -126,3 +126,39 @@ def test_markov_chain_details(api, case):
     assert_same(got["p_conversion"], want["p_conversion"], "p_conversion")
     assert_same(got["removal_effects"], want["removal_effects"], "removal_effects")
     assert_same(got["transition_probs"], want["transition_probs"], "transition_probs")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_customers_section(api, case):
+    want = expected(case)["customers"]
+    rfm = api("/customers/rfm", case)
+    assert rfm["customers"] == want["rfm"]["customers"]
+    assert_same(rfm["score_counts"], {k: {str(s): n for s, n in v.items()} for k, v in want["rfm"]["score_counts"].items()},
+                "score_counts")
+    segs = api("/customers/segments", case)["segments"]
+    assert {k: v["customers"] for k, v in segs.items()} == want["segments"]
+    assert_same(api("/customers/pareto", case), want["pareto"], "pareto")
+    assert_same(api("/customers/clv", case)["historical_clv"], want["historical_clv"], "historical_clv")
+    assert_same(api("/customers/cohorts", case)["cohorts"], want["cohort_retention"], "cohort_retention")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_rfm_drill_down_per_customer(api, case):
+    want = expected(case)["customers"]["rfm"]["per_customer"]
+    rows = api("/customers/rfm/customers", case, "&limit=10000")["rows"]
+    got = {r["customer_id"]: [r["recency_days"], r["frequency"], r["monetary"], r["r"], r["f"], r["m"]] for r in rows}
+    assert_same(got, want, "per_customer")
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_experiments_section(api, case):
+    want = expected(case)["experiments"]
+    got = api("/experiments", case)["experiments"]
+    assert set(got) == set(want)
+    for exp_id, variants in want.items():
+        assert_same(got[exp_id]["variants"], variants, exp_id)
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_service_section(api, case):
+    assert_same(api("/service", case), expected(case)["service"], "service")
