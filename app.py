@@ -26,17 +26,45 @@ from settings import Settings, SettingsError, load_settings
 def create_app(settings: Settings | None = None, *, with_dashboard: bool = True) -> Flask:
     """The Flask server with the JSON API and the Dash app, on a migrated database."""
     settings = settings or load_settings()
+    configure_logging(settings.log_level)
     engine = make_engine(settings.database_url)
     ensure_schema(engine)
     server = Flask(__name__, static_folder=None)
-    server.config["SECRET_KEY"] = settings.secret_key
+    server.config.update(
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_HTTPONLY=True,
+        # a cross-site iframe (the intranet portal) only sends cookies marked SameSite=None; Secure
+        SESSION_COOKIE_SAMESITE="None" if settings.embed_origins else "Lax",
+        SESSION_COOKIE_SECURE=bool(settings.embed_origins),
+    )
+    if settings.trusted_proxy_count:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+        n = settings.trusted_proxy_count
+        server.wsgi_app = ProxyFix(server.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
     context.install(server, context.AppContext(settings, engine, Pipeline.from_settings(settings)))
+    from flask_compress import Compress
+    Compress(server)  # pages, API and plotly.js (4.8 MB uncompressed)
+    route_prefix = "" if settings.proxy_strips_prefix else settings.url_prefix
     from api import create_api_blueprint
-    server.register_blueprint(create_api_blueprint(), url_prefix="/api/v1")
+    from web import headers, health, request_log
+    server.register_blueprint(create_api_blueprint(), url_prefix=route_prefix + "/api/v1")
+    server.register_blueprint(health.create_health_blueprint(), url_prefix=route_prefix or None)
+    request_log.install(server)
+    dash_app = None
     if with_dashboard:
         from dashboard.app import create_dash_app
-        create_dash_app(server, settings)
+        dash_app = create_dash_app(server, settings)
+    headers.install(server, settings, dash_app)
     return server
+
+
+def configure_logging(level: str) -> None:
+    """Log lines to stderr once per process (gunicorn workers, `python app.py`)."""
+    import logging
+    root = logging.getLogger()
+    if not root.handlers:
+        logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
 
 
 def _progress_printer():

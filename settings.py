@@ -6,6 +6,7 @@ the code base looks at `os.environ`. Pass the `Settings` (or the parts a functio
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -36,6 +37,15 @@ class Settings:
     fiscal_year_start_month: int = 1
     demo_deals: int = 5000
     secret_key: str = "dev-only-change-me"
+    #: origins (scheme://host[:port]) of intranet portals allowed to frame the app
+    embed_origins: tuple[str, ...] = ()
+    #: the path the reverse proxy mounts the app under ("" = the root), e.g. "/sales"
+    url_prefix: str = ""
+    #: True when the proxy strips url_prefix before forwarding (nginx `proxy_pass http://app/;`)
+    proxy_strips_prefix: bool = False
+    #: how many proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none)
+    trusted_proxy_count: int = 0
+    log_level: str = "INFO"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -85,6 +95,38 @@ def _probabilities(raw: str | None, pipeline) -> dict:
     return {s: out.get(s, 0.0) for s in pipeline[:-1]}
 
 
+def _bool(env, name, default=False) -> bool:
+    raw = (env.get(name) or "").strip().lower()
+    if not raw:
+        return default
+    if raw in ("1", "true", "yes", "on"):
+        return True
+    if raw in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name}={raw!r} is not true/false")
+
+
+def _origins(raw: str | None) -> tuple[str, ...]:
+    out = []
+    for item in (raw or "").split(","):
+        item = item.strip().rstrip("/")
+        if not item:
+            continue
+        if not re.fullmatch(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?", item):
+            raise SettingsError(f"EMBED_ORIGINS: {item!r} is not an origin like https://portal.example.com")
+        out.append(item)
+    return tuple(out)
+
+
+def _prefix(raw: str | None) -> str:
+    raw = (raw or "").strip().strip("/")
+    if not raw:
+        return ""
+    if not re.fullmatch(r"[A-Za-z0-9._~/-]+", raw):
+        raise SettingsError(f"URL_PREFIX={raw!r} may contain only letters, digits and . _ ~ - /")
+    return "/" + raw
+
+
 def load_settings(env=None) -> Settings:
     """Read the configuration from `env` (default: the process environment)."""
     env = os.environ if env is None else env
@@ -110,4 +152,9 @@ def load_settings(env=None) -> Settings:
         fiscal_year_start_month=_int(env, "FISCAL_YEAR_START_MONTH", 1, 1, 12),
         demo_deals=_int(env, "DEMO_DEALS", 5000, 10, 10_000_000),
         secret_key=env.get("SECRET_KEY") or "dev-only-change-me",
+        embed_origins=_origins(env.get("EMBED_ORIGINS")),
+        url_prefix=_prefix(env.get("URL_PREFIX")),
+        proxy_strips_prefix=_bool(env, "PROXY_STRIPS_PREFIX"),
+        trusted_proxy_count=_int(env, "TRUSTED_PROXY_COUNT", 0, 0, 10),
+        log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
     )

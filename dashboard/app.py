@@ -48,7 +48,10 @@ def render_header(state, pathname, search, *, version_store, as_of, options, liv
     """Navbar and filter bar for `state` (used at page load and on a language change)."""
     fmt = state.formatter()
     block = live.indicator(state.lang, fmt, version_store=version_store, as_of=as_of, live_on=live_on)
-    return [navbar.navbar(state.lang, pathname, search, block),
+    embed_texts = html.Div(id="embed-texts", hidden=True, **{
+        "data-copy": i18n.t("embed.copy", state.lang), "data-copied": i18n.t("embed.copied", state.lang),
+        "data-manual": i18n.t("embed.manual", state.lang)})
+    return [embed_texts, navbar.navbar(state.lang, pathname, search, block),
             dbc.Container(filter_bar.filter_bar(state, options, state.lang), fluid=True, className="filter-wrap")]
 
 
@@ -66,7 +69,8 @@ def serve_layout():
         dcc.Location(id=ids.NAV, refresh="callback-nav"),
         dcc.Store(id=ids.HEADER_LANG, data=lang),
         *live.stores(settings.refresh_seconds, version),
-        html.Header(render_header(state, "/", "", version_store=version_store, as_of=as_of, options=options),
+        html.Header(render_header(state, dash.get_relative_path("/"), "", version_store=version_store,
+                                  as_of=as_of, options=options),
                     id=ids.HEADER, className="app-header"),
         html.Main(dbc.Container(dash.page_container, fluid=True, className="page-container"),
                   id=ids.PAGE_CONTENT),
@@ -112,7 +116,14 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
 
 
 def create_dash_app(server: Flask, settings) -> dash.Dash:
-    """Mount the dashboard on `server` and return the Dash app (also `server.extensions["dash"]`)."""
+    """Mount the dashboard on `server` and return the Dash app (also `server.extensions["dash"]`).
+
+    Behind a reverse proxy at `settings.url_prefix` the browser asks for `<prefix>/…`; the app
+    answers at `<prefix>/…` too, or at `/…` when the proxy strips the prefix.
+    """
+    prefix = settings.url_prefix
+    requests_prefix = prefix + "/"
+    routes_prefix = "/" if settings.proxy_strips_prefix else requests_prefix
     if "compress" not in server.extensions:
         from flask_compress import Compress
         Compress(server)
@@ -127,6 +138,8 @@ def create_dash_app(server: Flask, settings) -> dash.Dash:
         title=i18n.t("app.title", "en"),
         update_title=None,
         compress=False,  # flask-compress is on the whole server (above)
+        requests_pathname_prefix=requests_prefix,
+        routes_pathname_prefix=routes_prefix,
     )
     app.layout = serve_layout
     _register_shell_callbacks(app)

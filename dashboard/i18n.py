@@ -34,6 +34,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "nav.language": {"de": "Sprache", "en": "Language"},
     "nav.not_found": {"de": "Diese Seite gibt es nicht.", "en": "This page does not exist."},
     "nav.back_home": {"de": "Zur Übersicht", "en": "Back to the overview"},
+    # embedding (assets/embed.js)
+    "embed.copy": {"de": "Einbettungscode kopieren", "en": "Copy embed code"},
+    "embed.copied": {"de": "Einbettungscode kopiert", "en": "Embed code copied"},
+    "embed.manual": {"de": "Diesen Code kopieren:", "en": "Copy this code:"},
     # live refresh
     "live.label": {"de": "Live", "en": "Live"},
     "live.tooltip": {"de": "Automatisch aktualisieren, sobald neue Daten eintreffen",

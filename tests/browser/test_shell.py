@@ -81,3 +81,16 @@ def test_row_inserted_by_another_program_appears_without_reload(page, app_server
         with sqlite3.connect(db_url.removeprefix("sqlite:///")) as db:
             db.execute("DELETE FROM deals WHERE deal_id = 'LIVE-1'")
     assert page.errors == []
+
+
+def test_embed_mode_shows_one_chart_and_its_drill_down(page):
+    p = page.goto(f"/?{YEAR_2025}&embed=1&chart=overview-funnel")
+    p.locator("#overview-funnel .bar, #overview-funnel .trace").first.wait_for(timeout=20000)
+    assert not p.locator(".app-navbar").is_visible()
+    assert p.locator(".chart-card.embed-target").count() == 1
+    assert not p.locator("#overview-revenue").is_visible()
+    # the copy-embed-code buttons exist outside embed mode and carry the translated label
+    p.goto(page.base + f"/?{YEAR_2025}&lang=de")
+    p.wait_for_function("() => { const b = document.querySelector('.chart-card .embed-copy');"
+                        " return b && b.title === 'Einbettungscode kopieren'; }", timeout=20000)
+    assert page.errors == []
