@@ -2,8 +2,9 @@
 
 One transaction for the whole import (all-or-nothing). Tables go in dependency order, each
 inside a savepoint:
-1. the file is parsed and checked row by row (csv_parsing.py) in a background thread while
-   the rows are written by the fastest route that fits (see `_load`);
+1. the file is streamed in chunks, parsed and checked (csv_reader.py, csv_parsing.py; a big
+   file in a child process, on the other core) and written by the fastest route that fits
+   (see `_load`);
 2. what needs the whole file or the database is left to the database's own constraints
    (primary key, foreign keys) plus a hash check for keys repeated within the file; when one
    of them fires, the savepoint is rolled back and the file is loaded once more into a
@@ -15,17 +16,28 @@ dropped for the load and re-installed, with one bump of the change counter.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from contextlib import closing
 from dataclasses import dataclass
-from operator import methodcaller
 from datetime import date, datetime
+from operator import methodcaller
 from pathlib import Path
-from typing import Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
-    Column, DateTime, Index, Integer, MetaData, Table, delete, exists, func, literal, or_, select,
-    true, update,
+    Column,
+    DateTime,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    delete,
+    exists,
+    func,
+    literal,
+    select,
+    true,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
@@ -33,7 +45,15 @@ from sqlalchemy.exc import DBAPIError
 from queries import change_tracking
 from queries.schema import CONTRACT_TABLES, TABLES_BY_NAME
 
-from .csv_load import KeyHashes, hashed, prefetch, secondary_indexes_dropped, write_rows
+from . import csv_load
+from .csv_load import (
+    KeyHashes,
+    hashed,
+    parsed_in_child,
+    secondary_indexes_dropped,
+    upsert,
+    write_rows,
+)
 from .csv_parsing import CsvImportError, quoted
 from .csv_reader import read_chunks
 
@@ -93,10 +113,9 @@ def import_files(engine, files: dict[str, Path], *, tz_name: str, replace: Itera
         if dialect not in ("sqlite", "postgresql"):
             raise NotImplementedError(f"CSV import supports SQLite and PostgreSQL, not {dialect}")
         if dialect == "sqlite":
-            # The load's one bump, done first: pysqlite opens its transaction only on DML, so
-            # without this the DROP TRIGGERs below would autocommit and survive a rollback.
-            change_tracking.bump(conn)
             conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MiB: index builds, upserts
+        # SQLite: bumps the change counter once (which also opens the transaction, so the
+        # trigger drops roll back with it); PostgreSQL keeps its statement-level triggers.
         triggers_dropped = change_tracking.drop_row_triggers(conn)
         for table in CONTRACT_TABLES:
             if table.name in files:
@@ -125,8 +144,13 @@ def _import_table(conn, table: Table, path: Path, display: str, tz: ZoneInfo, re
     db_errors = (DBAPIError, conn.dialect.loaded_dbapi.Error)
     savepoint = conn.begin_nested()  # PostgreSQL: the transaction stays usable after an error
     try:
-        with closing(prefetch(hashed(parse(with_line=False), keys))) as rows:
-            n = _load(conn, table, path, rows, replace, report)
+        big = path.stat().st_size >= csv_load.PARALLEL_MIN_BYTES and csv_load.can_fork()
+        if big:
+            source = parsed_in_child(lambda: parse(with_line=False), keys)
+        else:
+            source = hashed(parse(with_line=False), keys)
+        with closing(source):
+            n = _load(conn, table, path, source, replace, report)
         if keys.maybe_duplicate():
             _diagnose(conn, table, parse, display)  # raises on a real duplicate, not on a collision
         savepoint.commit()
@@ -189,11 +213,10 @@ def _load(conn, table: Table, path: Path, rows, replace: bool, report) -> int:
         conn.exec_driver_sql("ANALYZE " + conn.dialect.identifier_preparer.quote(table.name))
         return n
     empty = _is_empty(conn, table)
-    statement = None if empty else _upsert(table, sqlite.insert(table))
     if empty or _worth_rebuilding_indexes(conn, table, path):
         with secondary_indexes_dropped(conn, table):
-            return write_rows(conn, table, rows, statement, on_chunk=report)
-    return write_rows(conn, table, rows, statement, on_chunk=report)
+            return write_rows(conn, table, rows, as_upsert=not empty, on_chunk=report)
+    return write_rows(conn, table, rows, as_upsert=True, on_chunk=report)
 
 
 def _is_empty(conn, table: Table) -> bool:
@@ -227,21 +250,9 @@ def _via_staging(conn, table: Table, rows, replace: bool, report) -> int:
     # WHERE true: SQLite needs a WHERE before ON CONFLICT in INSERT ... SELECT (parser ambiguity)
     source = select(*[stg.c[c] for c in cols]).where(true())
     build = sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert
-    conn.execute(_upsert(table, build(table).from_select(cols, source)))
+    conn.execute(upsert(table, build(table).from_select(cols, source)))
     stg.drop(conn)
     return n
-
-
-def _upsert(table: Table, stmt):
-    """Add ON CONFLICT (pk) DO UPDATE of the non-key columns (DO NOTHING when there are none)."""
-    pk = [c.name for c in table.primary_key.columns]
-    others = [c.name for c in table.columns if c.name not in pk]
-    if not others:
-        return stmt.on_conflict_do_nothing(index_elements=pk)
-    # Rows that did not change are left alone: re-importing the same file writes nothing.
-    changed = or_(*[table.c[c].is_distinct_from(stmt.excluded[c]) for c in others])
-    return stmt.on_conflict_do_update(index_elements=pk, set_={c: stmt.excluded[c] for c in others},
-                                      where=changed)
 
 
 def _diagnose(conn, table: Table, parse, display: str) -> None:

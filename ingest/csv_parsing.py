@@ -14,10 +14,10 @@ from __future__ import annotations
 import codecs
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Callable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, Column, Date, DateTime, Double, Integer, String, Table
@@ -146,7 +146,7 @@ def parse_local_datetime(raw: str) -> datetime:
 def timestamp_parser(tz: ZoneInfo, store: Callable[[datetime], object]) -> Callable[[str], object]:
     """Raw text -> `store(naive UTC datetime)`, whole seconds (fractions are cut off)."""
     local_is_utc = tz.key in ("UTC", "Etc/UTC", "Etc/Universal", "Universal", "Zulu")
-    utc = timezone.utc
+    utc = UTC
 
     def parse(raw: str) -> object:
         dt = parse_local_datetime(raw)
@@ -280,6 +280,8 @@ def plan_columns(table: Table, header: list[str], name: str, semicolon: bool, tz
                  store: Store) -> ColumnPlan:
     cleaned = [h.strip().lower() for h in header]
     known = [c.name for c in table.columns]
+    if "" in cleaned:
+        raise CsvImportError(name, 1, None, f"header column {cleaned.index('') + 1} has no name")
     dupes = sorted({h for h in cleaned if cleaned.count(h) > 1 and h})
     if dupes:
         raise CsvImportError(name, 1, ", ".join(dupes), "column appears more than once in the header")
@@ -317,10 +319,10 @@ def convert_rows(rows: list[list[str]], lines: list[int], plan: ColumnPlan, tabl
     for row, line in zip(rows, lines):
         if not row or (len(row) == 1 and not row[0].strip()):
             continue  # blank line
-        if len(row) != width:
-            if len(row) < width or any(v.strip() for v in row[width:]):
-                raise CsvImportError(name, line, None,
-                                     f"has {len(row)} values but the header has {width} columns")
+        # more values than columns is fine when the extra ones are empty (a trailing separator)
+        if len(row) < width or (len(row) > width and any(v.strip() for v in row[width:])):
+            raise CsvImportError(name, line, None,
+                                 f"has {len(row)} values but the header has {width} columns")
         out = []
         for src, parse, req, col in steps:
             raw = row[src].strip() if src is not None else ""

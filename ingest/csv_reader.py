@@ -12,17 +12,28 @@ from __future__ import annotations
 import csv
 import math
 import re
-from datetime import datetime, timezone
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from itertools import islice
 from operator import attrgetter
 from pathlib import Path
-from typing import Callable, Iterator
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, Date, DateTime, Double, Integer, String, Table
 
 from .csv_parsing import (
-    BOOLEANS, CHUNK_ROWS, DEAL_STATUSES, NON_NEGATIVE, ColumnPlan, CsvImportError, Store, convert_rows,
-    detect_delimiter, detect_encoding, plan_columns, row_rule,
+    BOOLEANS,
+    CHUNK_ROWS,
+    DEAL_STATUSES,
+    NON_NEGATIVE,
+    ColumnPlan,
+    CsvImportError,
+    Store,
+    convert_rows,
+    detect_delimiter,
+    detect_encoding,
+    plan_columns,
+    row_rule,
 )
 
 _PLAIN = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\Z")
@@ -35,7 +46,6 @@ _ISO_UTC = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:Z|\+00:00)\Z")
 # ... or without an offset when the reporting zone is UTC
 _ISO_NAIVE = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d\Z")
 _SAMPLE = datetime(2001, 2, 3, 4, 5, 6)
-_UTC = timezone.utc
 _MICRO = attrgetter("microsecond")
 
 
@@ -80,10 +90,10 @@ def _timestamps(tz, store) -> Callable[[list[str]], list]:
                 raise Fallback from None
         try:
             if local_is_utc:
-                dts = [d if d.tzinfo is None else d.astimezone(_UTC).replace(tzinfo=None) for d in dts]
+                dts = [d if d.tzinfo is None else d.astimezone(UTC).replace(tzinfo=None) for d in dts]
             else:
                 # fold=0 as in csv_parsing.timestamp_parser
-                dts = [(d.replace(tzinfo=tz) if d.tzinfo is None else d).astimezone(_UTC).replace(tzinfo=None)
+                dts = [(d.replace(tzinfo=tz) if d.tzinfo is None else d).astimezone(UTC).replace(tzinfo=None)
                        for d in dts]
         except (OverflowError, ValueError):
             raise Fallback from None
@@ -214,7 +224,12 @@ def read_chunks(path: Path, table: Table, *, name: str, tz: ZoneInfo, store: Sto
         if not header_line.strip():
             raise CsvImportError(name, 1, None, "the file is empty; a header row is required")
         delimiter = detect_delimiter(header_line)
-        header = next(csv.reader([header_line], delimiter=delimiter))
+        try:
+            header = next(csv.reader([header_line], delimiter=delimiter, strict=True))
+        except csv.Error as exc:
+            raise CsvImportError(name, 1, None, f"malformed header row ({exc})") from None
+        while header and not header[-1].strip():
+            header.pop()  # a trailing separator: its (empty) values are allowed and ignored
         semicolon, width = delimiter == ";", len(header)
         plan = plan_columns(table, header, name, semicolon, tz, store)
         fast = chunk_converter(table, plan, semicolon, tz, store, width, with_line, row_rule(table, plan))
@@ -231,17 +246,20 @@ def _raw_chunks(reader, name: str, chunk_rows: int) -> Iterator[tuple[list, list
     """Lists of raw rows and the physical line each starts on (header = line 1)."""
     consumed = 0  # lines the reader has consumed; the header was read before it
     while True:
-        rows: list = []
-        lines: list[int] = []
         try:
-            for row in reader:
-                rows.append(row)
-                lines.append(consumed + 2)
-                consumed = reader.line_num
-                if len(rows) >= chunk_rows:
-                    break
+            rows = list(islice(reader, chunk_rows))
         except csv.Error as exc:
-            raise CsvImportError(name, consumed + 2, None, f"malformed CSV ({exc}); check the quotes") from None
+            raise CsvImportError(name, reader.line_num + 1, None,
+                                 f"malformed CSV ({exc}); check the quotes") from None
         if not rows:
             return
+        start = consumed + 2
+        if reader.line_num - consumed == len(rows):  # one line per record: the common case
+            lines = list(range(start, start + len(rows)))
+        else:  # quoted line breaks inside fields (or blank lines): count them
+            lines = []
+            for row in rows:
+                lines.append(start)
+                start += 1 + sum(f.count("\n") + f.count("\r") - f.count("\r\n") for f in row)
+        consumed = reader.line_num
         yield rows, lines

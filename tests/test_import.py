@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import String, cast, func, inspect, select, text
 
-from ingest import CsvImportError, import_files, import_folder
+from ingest import CsvImportError, csv_load, import_files, import_folder
 from queries.db import data_version
 from queries.schema import CONTRACT_TABLES, TABLES_BY_NAME
 from tests.conftest import load_rows
@@ -121,6 +121,12 @@ def test_worked_example_german_flavour_equals_plain_flavour(engine, fresh_db):
         lines = (WORKED / "csv" / f"{table}.csv").read_bytes().count(b"\n")
         assert n == lines - 1, table
     assert counts(engine) == plain.rows_by_table
+    # and the German flavour upserted over the plain one changes no row
+    before = snapshot(engine)
+    import_folder(engine, WORKED / "csv-german", tz_name="UTC")
+    after = snapshot(engine)
+    assert {k: v for k, v in after.items() if k != "data_version"} == \
+        {k: v for k, v in before.items() if k != "data_version"}
 
 
 def test_worked_example_values_are_stored_as_naive_utc_and_text_intact(engine):
@@ -193,6 +199,40 @@ def test_small_update_into_a_big_table(engine, tmp_path):
     assert snapshot(engine) == before
 
 
+@pytest.mark.skipif(not csv_load.can_fork(), reason="big files are parsed in a forked child on Linux only")
+def test_big_files_parsed_in_a_child_process_give_the_same_result(engine, fresh_db, monkeypatch):
+    monkeypatch.setattr(csv_load, "PARALLEL_MIN_BYTES", 0)  # every file counts as big
+    child = import_folder(engine, WORKED / "csv-german", tz_name="Europe/Berlin")
+    monkeypatch.undo()
+    reference_engine = fresh_db.make(engine.dialect.name)
+    try:
+        in_process = import_folder(reference_engine, WORKED / "csv-german", tz_name="Europe/Berlin")
+        assert child.rows_by_table == in_process.rows_by_table
+        with engine.connect() as a, reference_engine.connect() as b:
+            for table in CONTRACT_TABLES:
+                assert table_rows(a, table) == table_rows(b, table), table.name
+    finally:
+        reference_engine.dispose()
+
+
+@pytest.mark.skipif(not csv_load.can_fork(), reason="big files are parsed in a forked child on Linux only")
+def test_errors_found_in_a_child_process_name_file_line_and_column(engine, tmp_path, monkeypatch):
+    monkeypatch.setattr(csv_load, "PARALLEL_MIN_BYTES", 0)
+    import_baseline(engine, tmp_path)
+    before = snapshot(engine)
+    bad_value = write_folder(tmp_path / "v", {"orders.csv": "order_id,customer_id,ordered_at,revenue\n"
+                                                            "SO9,C1,2025-02-02,10\nSO8,C1,2025-02-30,10\n"})
+    with pytest.raises(CsvImportError) as err:
+        import_folder(engine, bad_value, tz_name="UTC")
+    assert (err.value.file, err.value.line, err.value.column) == ("orders.csv", 3, "ordered_at")
+    unknown = write_folder(tmp_path / "k", {"orders.csv": "order_id,customer_id,ordered_at,revenue\n"
+                                                          "SO9,C1,2025-02-02,10\nSO8,C7,2025-02-03,10\n"})
+    with pytest.raises(CsvImportError) as err:
+        import_folder(engine, unknown, tz_name="UTC")
+    assert (err.value.line, err.value.column) == (3, "customer_id") and "'C7'" in err.value.problem
+    assert snapshot(engine) == before
+
+
 def test_reporting_zone_applies_to_timestamps_without_offset(engine, tmp_path):
     files = {k: BASELINE[k] for k in ("customers.csv",)}
     import_folder(engine, write_folder(tmp_path / "f", files), tz_name="Europe/Berlin")
@@ -250,6 +290,15 @@ def test_replace_deletes_rows_missing_from_the_snapshot_and_their_dependents(eng
         # an optional reference to a deleted campaign is cleared; the deal itself stays
         assert conn.execute(select(d.c.deal_id, d.c.campaign_id).order_by(d.c.deal_id)).all() == \
             [("D1", None), ("D2", None)]
+
+
+def test_trailing_separators_are_ignored(engine, tmp_path):
+    folder = write_folder(tmp_path / "f", {"owners.csv": "owner_id;name;team;\r\nO1;Anna;Alpine;\r\nO2;Jörg;;\r\n"})
+    assert import_folder(engine, folder, tz_name="UTC").rows_by_table == {"owners": 2}
+    o = TABLES_BY_NAME["owners"]
+    with engine.connect() as conn:
+        assert conn.execute(select(o.c.owner_id, o.c.team).order_by(o.c.owner_id)).all() == \
+            [("O1", "Alpine"), ("O2", None)]
 
 
 def test_without_replace_missing_rows_stay(engine, tmp_path):

@@ -77,6 +77,18 @@ CASES = {
     "line_number_after_a_multi_line_field": (
         {"owners.csv": 'owner_id,name,team\nO1,"Anna\nMüller",Alpine\nO5,,North\n'},
         ("owners.csv", 4, "name", "a value is required")),
+    "line_number_with_crlf_inside_quotes": (
+        {"owners.csv": 'owner_id,name,team\r\nO1,"Anna\r\nMüller",Alpine\r\nO5,,North\r\n'},
+        ("owners.csv", 4, "name", "a value is required")),
+    "blank_lines_count_as_lines": (
+        {"owners.csv": "owner_id,name\nO1,Anna\n\nO5,\n"},
+        ("owners.csv", 4, "name", "a value is required")),
+    "malformed_quotes": (
+        {"owners.csv": 'owner_id,name,team\nO1,Anna,Alpine\nO5,"Bob"by,North\nO6,Eve,South\n'},
+        ("owners.csv", 3, None, "malformed CSV")),
+    "header_column_without_name": (
+        {"owners.csv": "owner_id,,name\nO1,x,Anna\n"},
+        ("owners.csv", 1, None, "header column 2 has no name")),
     "wrong_number_of_values": (
         {"owners.csv": "owner_id,name,team\nO1,Anna,Alpine\nO5,Bob\n"},
         ("owners.csv", 3, None, "has 2 values but the header has 3 columns")),

@@ -9,7 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ingest.csv_parsing import (
-    CsvImportError, convert_rows, detect_delimiter, detect_encoding, plan_columns, row_rule,
+    CsvImportError,
+    convert_rows,
+    detect_delimiter,
+    detect_encoding,
+    plan_columns,
+    row_rule,
 )
 from ingest.csv_reader import Fallback, chunk_converter, read_chunks
 from queries.schema import CONTRACT_TABLES, TABLES_BY_NAME
@@ -70,8 +75,8 @@ def test_fast_path_equals_reference_on_tricky_valid_values(tmp_path, content, tz
 
 @pytest.mark.parametrize("content", [
     # mixed ISO and German timestamps in one column, a blank line, an empty optional number
-    "deal_id,customer_id,owner_id,amount,created_at,status,stage\nD1,C1,O1,5,2026-03-01,open,Lead\n"
-    "D2,C1,O1,5,01.03.2026,open,Lead\n\nD3,C1,O1,6,2026-03-02,open,Lead\n",
+    ("deal_id,customer_id,owner_id,amount,created_at,status,stage\nD1,C1,O1,5,2026-03-01,open,Lead\n"
+     "D2,C1,O1,5,01.03.2026,open,Lead\n\nD3,C1,O1,6,2026-03-02,open,Lead\n"),
     # trailing empty fields beyond the header (some spreadsheet exports write them)
     "order_id,customer_id,ordered_at,revenue\nO1,C1,2026-03-01,3,,\nO2,C1,2026-03-01,4\n",
 ])
@@ -103,3 +108,14 @@ def test_fast_path_gives_up_on_a_bad_value_so_the_reference_can_word_the_error(t
     with pytest.raises(CsvImportError) as err:
         list(read_chunks(path, TABLES_BY_NAME["deals"], name="deals.csv", tz=ZoneInfo("UTC"), store=store))
     assert (err.value.line, err.value.column) == (3, "amount")
+
+
+def test_line_numbers_stay_physical_across_chunks_with_multi_line_fields(tmp_path):
+    path = tmp_path / "owners.csv"
+    path.write_text('owner_id,name\nO1,"two\nlines"\nO2,B\n\nO3,"three\r\nlines\nhere"\nO4,D\nO5,"x\ny"\nO6,F\n',
+                    encoding="utf-8", newline="")
+    #               line 2-3        line 4  5 blank  line 6-8                 line 9  line 10-11  line 12
+    rows = [row for chunk in read_chunks(path, TABLES_BY_NAME["owners"], name="owners.csv",
+                                         tz=ZoneInfo("UTC"), store=store, chunk_rows=2) for row in chunk]
+    assert [(r[0], r[-1]) for r in rows] == [("O1", 2), ("O2", 4), ("O3", 6), ("O4", 9), ("O5", 10), ("O6", 12)]
+    assert rows[2][1] == "three\r\nlines\nhere"
