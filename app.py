@@ -4,6 +4,10 @@
     python app.py serve [--host H] [--port P]
     python app.py demo [--deals N] [--seed S]
     python app.py import DIR [--replace TABLE ...]
+    python app.py user add USERNAME --role ROLE [--owner OWNER_ID] [--region REGION] [--password-stdin]
+    python app.py user list | disable USERNAME | enable USERNAME | set USERNAME … | password USERNAME
+    python app.py token add USERNAME --name NAME | list [USERNAME] | revoke USERNAME --name NAME
+    python app.py forget CUSTOMER_ID
 
 `gunicorn app:server` serves the same app in production (the module-level `server`).
 Configuration comes from environment variables (settings.py, README "Configuration").
@@ -55,6 +59,8 @@ def create_app(settings: Settings | None = None, *, with_dashboard: bool = True)
         from dashboard.app import create_dash_app
         dash_app = create_dash_app(server, settings)
     headers.install(server, settings, dash_app)
+    import auth
+    auth.install(server, settings, dash_app)  # sign-in gate first in line, login pages, page guards
     return server
 
 
@@ -174,6 +180,8 @@ def build_parser() -> argparse.ArgumentParser:
     ip.add_argument("folder", type=Path, help="folder with <table>.csv files")
     ip.add_argument("--replace", action="append", default=[], metavar="TABLE",
                     help="treat TABLE's file as a full snapshot: rows missing from it are deleted (repeatable)")
+    from auth.commands import add_parsers
+    add_parsers(sub)   # user, token, forget (README "Sign-in, roles and personal data")
     return p
 
 
@@ -195,6 +203,11 @@ def main(argv=None) -> int:
             print(f"{args.folder} is not a folder", file=sys.stderr)
             return 2
         return cmd_import(settings, args.folder, args.replace)
+    if args.command in ("user", "token", "forget"):
+        from auth import commands
+        if args.command == "forget":
+            return commands.cmd_forget(settings, args.customer_id)
+        return (commands.cmd_user if args.command == "user" else commands.cmd_token)(settings, args)
     host = getattr(args, "host", "127.0.0.1")
     port = getattr(args, "port", 8050)
     return cmd_serve(settings, host, port, getattr(args, "debug", False))

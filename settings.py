@@ -46,6 +46,26 @@ class Settings:
     #: how many proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none)
     trusted_proxy_count: int = 0
     log_level: str = "INFO"
+    # --- sign-in, roles and personal data (auth/, README "Sign-in, roles and personal data") ---
+    #: none (local demo: everyone sees everything), builtin (users and passwords in the
+    #: database, login page) or proxy (single sign-on: the reverse proxy sends user and groups)
+    auth_mode: str = "none"
+    #: proxy mode: the request headers naming the signed-in user and their groups
+    auth_user_header: str = "X-Forwarded-User"
+    auth_groups_header: str = "X-Forwarded-Groups"
+    #: proxy mode: the addresses/networks (CIDR) whose user and group headers are believed
+    trusted_proxies: tuple[str, ...] = ()
+    #: proxy mode: group -> role, in order of preference (the first group the user has wins)
+    auth_group_roles: tuple[tuple[str, str], ...] = ()
+    #: proxy mode: where "Sign out" leads (the proxy's own sign-out URL); empty: no link
+    auth_logout_url: str = ""
+    #: hide per-rep figures (owner leaderboard, breakdown by owner, owner filter) below manager
+    hide_rep_figures: bool = False
+    #: built-in login: this many failed sign-ins per user and address lock it for the window
+    login_max_failures: int = 5
+    login_window_minutes: int = 15
+    #: how long a built-in sign-in lasts without signing in again
+    session_hours: int = 12
 
     @property
     def tz(self) -> ZoneInfo:
@@ -157,4 +177,76 @@ def load_settings(env=None) -> Settings:
         proxy_strips_prefix=_bool(env, "PROXY_STRIPS_PREFIX"),
         trusted_proxy_count=_int(env, "TRUSTED_PROXY_COUNT", 0, 0, 10),
         log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+        **_auth_settings(env),
+    )
+
+
+AUTH_MODES = ("none", "builtin", "proxy")
+#: The roles of auth/roles.py (kept here too so a typo in AUTH_GROUP_ROLES fails at start).
+ROLE_NAMES = ("admin", "manager", "sales", "marketing", "service", "viewer")
+
+
+def _networks(raw: str | None) -> tuple[str, ...]:
+    """`TRUSTED_PROXIES` like `10.0.0.5, 10.1.0.0/16, ::1` (validated, normalised)."""
+    import ipaddress
+    out = []
+    for item in (raw or "").replace(";", ",").split(","):
+        item = item.strip()
+        if not item:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise SettingsError(f"TRUSTED_PROXIES: {item!r} is not an IP address or network like 10.0.0.0/8") from None
+    return tuple(out)
+
+
+def _group_roles(raw: str | None) -> tuple[tuple[str, str], ...]:
+    """`AUTH_GROUP_ROLES` like `crm-admins=admin,sales=sales` (order kept: the first match wins)."""
+    out = []
+    for part in (raw or "").split(","):
+        if not part.strip():
+            continue
+        group, sep, role = part.rpartition("=")
+        group, role = group.strip(), role.strip().lower()
+        if not sep or not group:
+            raise SettingsError(f"AUTH_GROUP_ROLES: {part.strip()!r} is not group=role")
+        if role not in ROLE_NAMES:
+            raise SettingsError(f"AUTH_GROUP_ROLES: {role!r} is not a role ({', '.join(ROLE_NAMES)})")
+        out.append((group, role))
+    return tuple(out)
+
+
+def _header_name(env, name, default) -> str:
+    raw = (env.get(name) or default).strip()
+    if not re.fullmatch(r"[A-Za-z0-9-]+", raw):
+        raise SettingsError(f"{name}={raw!r} is not an HTTP header name")
+    return raw
+
+
+def _auth_settings(env) -> dict:
+    mode = (env.get("AUTH_MODE") or "none").strip().lower()
+    if mode not in AUTH_MODES:
+        raise SettingsError(f"AUTH_MODE={mode!r} must be one of {', '.join(AUTH_MODES)}")
+    if mode == "builtin" and (env.get("SECRET_KEY") or "dev-only-change-me") == "dev-only-change-me":
+        raise SettingsError("AUTH_MODE=builtin signs sessions with SECRET_KEY: set SECRET_KEY to a long random "
+                            "value (e.g. python -c \"import secrets; print(secrets.token_hex(32))\")")
+    proxies = _networks(env.get("TRUSTED_PROXIES"))
+    group_roles = _group_roles(env.get("AUTH_GROUP_ROLES"))
+    if mode == "proxy" and not proxies:
+        raise SettingsError("AUTH_MODE=proxy needs TRUSTED_PROXIES (the reverse proxy's addresses), "
+                            "or anyone could send the user header")
+    if mode == "proxy" and not group_roles:
+        raise SettingsError("AUTH_MODE=proxy needs AUTH_GROUP_ROLES (group=role, …) to give anyone a role")
+    return dict(
+        auth_mode=mode,
+        auth_user_header=_header_name(env, "AUTH_USER_HEADER", "X-Forwarded-User"),
+        auth_groups_header=_header_name(env, "AUTH_GROUPS_HEADER", "X-Forwarded-Groups"),
+        trusted_proxies=proxies,
+        auth_group_roles=group_roles,
+        auth_logout_url=(env.get("AUTH_LOGOUT_URL") or "").strip(),
+        hide_rep_figures=_bool(env, "HIDE_REP_FIGURES"),
+        login_max_failures=_int(env, "LOGIN_MAX_FAILURES", 5, 1, 1000),
+        login_window_minutes=_int(env, "LOGIN_WINDOW_MINUTES", 15, 1, 24 * 60),
+        session_hours=_int(env, "SESSION_HOURS", 12, 1, 24 * 365),
     )

@@ -1,4 +1,10 @@
-"""The read-only JSON API under /api/v1, served by the dashboard's own Flask process."""
+"""The read-only JSON API under /api/v1, served by the dashboard's own Flask process.
+
+Every view checks the caller (session, API token or proxy sign-on; auth/): 401 without one when
+sign-in is on, 403 for an endpoint the role may not call; the role's `Access` then rides in the
+request's filters, so the query layer scopes and redacts what comes back. A list with personal
+data (customer names) is written to the audit log with its parameters.
+"""
 from __future__ import annotations
 
 import logging
@@ -10,6 +16,10 @@ from flask import Blueprint, jsonify, request
 
 import context
 from queries.db import data_as_of
+from auth import audit
+from auth.request import current_principal
+from auth.roles import access_for, may_call
+from queries.access import AccessDenied, personal_columns, redact_frame
 from queries.filters import FilterError
 from queries.lists import ListError
 from queries.period import PeriodError, to_local
@@ -51,15 +61,25 @@ def _bad_request(param: str | None, message: str):
 def _view(ep: Endpoint):
     def view():
         ctx = context.get()
+        principal = current_principal()
+        if principal is None:
+            return jsonify({"error": "sign in first (session or Authorization: Bearer <token>)"}), 401
+        refusal = may_call(principal, ep.path, is_list=ep.is_list)
+        if refusal:
+            return jsonify({"error": refusal}), 403
+        access = access_for(principal, ctx.settings)
         today = datetime.now(ctx.settings.tz).date()
         try:
             req = parse_request(request.args, ep.params, tz_name=ctx.settings.report_tz, today=today,
                                 uses_period=ep.uses_period, uses_filters=ep.uses_filters)
+            req.filters = req.filters.with_access(access)
             if "sort" in req.options:
                 req.options["sort"] = parse_sort(req.options["sort"])
             with ctx.engine.connect() as conn:
                 result = ep.handler(conn, req, ctx)
                 as_of = data_as_of(conn)
+        except AccessDenied as exc:
+            return jsonify({"error": str(exc)}), 403
         except ParamError as exc:
             return _bad_request(exc.param, str(exc))
         except (PeriodError, FilterError, ListError, ValueError, KeyError) as exc:
@@ -70,6 +90,11 @@ def _view(ep: Endpoint):
                 "filters": req.filters.to_mapping(), "data_as_of": iso(as_of)}
         if ep.is_list:
             df, total = result if isinstance(result, tuple) else (result, len(result))
+            df = redact_frame(df, access)   # lists not built by queries.lists.page (pandas)
+            if len(df) and personal_columns(df.columns):
+                audit.record(ctx.engine, principal, "api_list", {
+                    "endpoint": ep.path, "query": request.args.to_dict(flat=False), "rows": len(df),
+                    "total": total, "via": principal.via})
             body.update({"total": total, "limit": req.options.get("limit"), "offset": req.options.get("offset"),
                          "rows": _records(df)})
         else:

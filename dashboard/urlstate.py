@@ -274,10 +274,18 @@ def inclusive_end(period: Period) -> date:
 
 def current_state(search: str | None) -> ViewState:
     """The ViewState of `search` inside a request: settings from the app context, today in the
-    reporting time zone, and the browser's language when the URL names none."""
+    reporting time zone, and the browser's language when the URL names none.
+
+    The signed-in user's access (auth/, queries/access.py) is merged into the filters here, the
+    one place every page callback and drill-down gets its state from, so every query is scoped.
+    An owner filter in a shared link is dropped for roles without per-rep figures."""
     import context
+    from auth.request import current_access
     settings = context.get().settings
-    return parse_state(search, settings, today_in(settings.tz), i18n.request_lang())
+    state = parse_state(search, settings, today_in(settings.tz), i18n.request_lang())
+    access = current_access()
+    filters = state.filters.without("owner") if access.hide_rep_figures else state.filters
+    return state.with_filters(filters.with_access(access))
 
 
 def state_from_query(query: Mapping[str, str]) -> ViewState:

@@ -135,7 +135,7 @@ def campaign_deals(conn, period: Period, filters, *, campaign_id: str, kind: str
     else:
         conds += [d.c.status == "won", d.c.closed_at >= period.start_utc,
                   d.c.closed_at < period.end_utc]
-    return page(conn, deal_list_columns(), and_(*conds), limit=limit, offset=offset, sort=sort,
+    return page(conn, deal_list_columns(), and_(*conds), filters=filters, limit=limit, offset=offset, sort=sort,
                 default_sort=[("created_at" if kind == "deals" else "closed_at", "asc")])
 
 
@@ -150,4 +150,4 @@ def campaign_touchpoints(conn, period: Period, filters, *, campaign_id: str, lim
     where = and_(tp.c.campaign_id == campaign_id, tp.c.occurred_at >= period.start_utc,
                  tp.c.occurred_at < period.end_utc,
                  *customer_clauses(filters.without("campaign"), tp.c.customer_id))
-    return page(conn, base, where, limit=limit, offset=offset, sort=sort, default_sort=[("occurred_at", "asc")])
+    return page(conn, base, where, filters=filters, limit=limit, offset=offset, sort=sort, default_sort=[("occurred_at", "asc")])

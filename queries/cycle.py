@@ -8,6 +8,7 @@ from datetime import date
 from sqlalchemy import and_, case, func, literal, or_, select, union_all
 
 from .deal_state import open_at, open_deals_at, stage_name_case, valid_history
+from .access import require_rep_figures
 from .dialect import SECONDS_PER_DAY, as_float, days_between, epoch_seconds, month_label_case, stats_select
 from .filters import Filters, deal_clauses
 from .lists import deal_list_columns, page
@@ -194,7 +195,9 @@ def cycle_length_histogram(conn, period: Period, filters: Filters = Filters(), *
 
 def owner_leaderboard(conn, period: Period, filters: Filters = Filters(), *, pipeline: Pipeline = DEFAULT) -> list[dict]:
     """Per owner: won_revenue, won_deals, win_rate, avg_deal_size, cycle_days_median, open_pipeline
-    and won_revenue target attainment where an `owner:<id>` target exists (§2 leaderboard)."""
+    and won_revenue target attainment where an `owner:<id>` target exists (§2 leaderboard).
+    Refused (AccessDenied) for roles without per-rep figures (HIDE_REP_FIGURES)."""
+    require_rep_figures(filters.access, "the owner leaderboard")
     closed = closed_deal_stats(conn, period, filters, group=deals.c.owner_id)
     pipe = open_pipeline(conn, period, filters, pipeline=pipeline, group_owner=True)
     ids = sorted(set(closed) | set(pipe))
@@ -259,5 +262,6 @@ def deals_list(conn, period: Period, filters: Filters = Filters(), *, kind: str 
                 sel = sel.where(od.c.expected_close_at >= lo, od.c.expected_close_at < hi)
         conds.append(deals.c.deal_id.in_(sel))
     if owner is not None:
+        require_rep_figures(filters.access, "lists per owner")
         conds.append(deals.c.owner_id == owner)
-    return page(conn, deal_list_columns(), and_(*conds), limit=limit, offset=offset, sort=sort)
+    return page(conn, deal_list_columns(), and_(*conds), filters=filters, limit=limit, offset=offset, sort=sort)

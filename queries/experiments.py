@@ -154,7 +154,7 @@ def experiment_customers(conn, period: Period, filters, *, experiment_id: str,
         where.append(ea.c.variant == variant)
     if converted is not None:
         where.append(ea.c.converted if converted else ~ea.c.converted)
-    df, total = page(conn, base, where_all(where), limit=limit, offset=offset, sort=sort)
+    df, total = page(conn, base, where_all(where), filters=filters, limit=limit, offset=offset, sort=sort)
     if not df.empty:
         df["converted"] = df["converted"].astype(bool)
     return df, total

@@ -5,14 +5,21 @@ can only ever remove rows. Deal attributes (`owner`, `team`, `owner_region`, `so
 `campaign`) select deals directly; customer attributes (`region`, `industry`, `company_size`,
 `country`) select the deals of matching customers. On customer-level metrics a deal attribute
 keeps the customers with at least one matching deal, at any time.
+
+`Filters.access` (queries/access.py) is the signed-in user's scope: not a filter the user
+chose (not in the URL, not in `active()`), but ANDed to every clause built here, so a role's
+scope holds on every endpoint that filters at all. The owner scope acts like an `owner`
+filter and the region scope like a `region` filter that the user cannot remove; an empty
+scope selects nothing.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, replace
 from typing import Iterable, Mapping
 
 from sqlalchemy import and_, or_, select, true
 
+from .access import FULL_ACCESS, Access, AccessDenied, owner_scope_clauses, region_scope_clauses
 from .schema import customers, deals, owners
 
 NONE_VALUE = "(none)"
@@ -41,6 +48,8 @@ class Filters:
     industry: tuple[str, ...] = ()
     company_size: tuple[str, ...] = ()
     country: tuple[str, ...] = ()
+    #: the signed-in user's scope and redactions (not a user filter; see the module docstring)
+    access: Access = FULL_ACCESS
 
     @classmethod
     def from_mapping(cls, params: Mapping[str, object]) -> "Filters":
@@ -68,13 +77,20 @@ class Filters:
 
     def to_mapping(self) -> dict[str, str]:
         """The non-empty filters as comma-joined query parameters (inverse of from_mapping)."""
-        return {f.name: ",".join(getattr(self, f.name)) for f in fields(self) if getattr(self, f.name)}
+        return {n: ",".join(getattr(self, n)) for n in FILTER_NAMES if getattr(self, n)}
 
     def without(self, *names: str) -> "Filters":
         return replace(self, **{n: () for n in names})
 
     def active(self) -> dict[str, tuple[str, ...]]:
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+        return {n: getattr(self, n) for n in FILTER_NAMES if getattr(self, n)}
+
+    def with_access(self, access: Access) -> "Filters":
+        """These filters within `access`'s scope. A role without per-rep figures may not filter
+        by owner (AccessDenied); callers that must not fail drop the filter first."""
+        if access.hide_rep_figures and self.owner:
+            raise AccessDenied(f"the owner filter is hidden for the role '{access.role}' (HIDE_REP_FIGURES)")
+        return replace(self, access=access)
 
     @property
     def deal_level(self) -> bool:
@@ -106,8 +122,9 @@ def _owner_attr_clause(f: Filters):
 
 
 def deal_attribute_clauses(f: Filters, deal_table=deals) -> list:
-    """Where-clauses on `deal_table` for the deal attributes only (owner, team, source, campaign)."""
-    out = []
+    """Where-clauses on `deal_table` for the deal attributes only (owner, team, source, campaign),
+    and the access's owner scope."""
+    out = owner_scope_clauses(f.access, deal_table)
     for name, col in DEAL_ATTRIBUTES.items():
         if getattr(f, name):
             out.append(_match(deal_table.c[col], getattr(f, name)))
@@ -118,11 +135,13 @@ def deal_attribute_clauses(f: Filters, deal_table=deals) -> list:
 
 
 def customer_attribute_clauses(f: Filters, customer_id_col) -> list:
-    """Where-clauses selecting rows whose `customer_id_col` is a customer with matching attributes."""
+    """Where-clauses selecting rows whose `customer_id_col` is a customer with matching attributes
+    (and in the access's region scope)."""
+    out = region_scope_clauses(f.access, customer_id_col)
     clause = _customer_attr_clause(f)
-    if clause is None:
-        return []
-    return [customer_id_col.in_(select(customers.c.customer_id).where(clause))]
+    if clause is not None:
+        out.append(customer_id_col.in_(select(customers.c.customer_id).where(clause)))
+    return out
 
 
 def deal_clauses(f: Filters, deal_table=deals) -> list:

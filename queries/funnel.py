@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, case, func, literal, null, or_, select, union_all
 
+from .access import require_rep_figures
 from .dialect import SECONDS_PER_DAY, as_float, epoch_seconds, stats_select
 from .filters import Filters, deal_clauses
 from .lists import deal_list_columns, page
@@ -176,6 +177,8 @@ def funnel_breakdown(conn, period: Period, filters: Filters = Filters(), *, by: 
     """The funnel per value of a dimension (largest cohorts first, at most `top` groups)."""
     if by not in BREAKDOWNS:
         raise ValueError(f"unknown breakdown {by!r}; one of {', '.join(BREAKDOWNS)}")
+    if by == "owner":
+        require_rep_figures(filters.access, "the funnel per owner")
     progress = deal_progress(period, filters, pipeline=pipeline, window_days=window_days, by=by)
     rows, times = _aggregate(conn, progress, pipeline, grouped=True)
     rows.sort(key=lambda r: (-(r["cohort_deals"] or 0), str(r["grp"])))
@@ -206,7 +209,7 @@ def funnel_deals(conn, period: Period, filters: Filters = Filters(), *, stage: s
     r = pipeline.stages.index(stage)
     progress = deal_progress(period, filters, pipeline=pipeline, window_days=window_days)
     ids = select(progress.c.deal_id).where(_drill_condition(progress, r, kind, r == len(pipeline.stages) - 1))
-    return page(conn, deal_list_columns(), deals.c.deal_id.in_(ids), limit=limit, offset=offset, sort=sort)
+    return page(conn, deal_list_columns(), deals.c.deal_id.in_(ids), filters=filters, limit=limit, offset=offset, sort=sort)
 
 
 def lost_reasons(conn, period: Period, filters: Filters = Filters(), *, stage: str,

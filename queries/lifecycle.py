@@ -92,7 +92,7 @@ def migration_customers(conn, period: Period, filters, *, from_stage: str, to_st
     t0, t1 = _times(period, t0, t1)
     m = _migration_pairs(period, filters, t0, t1)
     ids = select(m.c.customer_id).where(m.c.a == from_stage, m.c.b == to_stage)
-    return page(conn, customer_list_columns(), customers.c.customer_id.in_(ids),
+    return page(conn, customer_list_columns(), customers.c.customer_id.in_(ids), filters=filters,
                 limit=limit, offset=offset, sort=sort)
 
 
@@ -185,7 +185,7 @@ def lead_conversion_customers(conn, period: Period, filters, *, channel: str | N
     base = (select(*[c.c[k] for k in CUSTOMER_COLUMNS], ls.c.channel.label("lead_channel"),
                    ls.c.campaign.label("lead_campaign"), ls.c.converted)
             .select_from(c.join(ls, ls.c.customer_id == c.c.customer_id)))
-    df, total = page(conn, base, where_all(conds), limit=limit, offset=offset, sort=sort)
+    df, total = page(conn, base, where_all(conds), filters=filters, limit=limit, offset=offset, sort=sort)
     df["converted"] = df["converted"].astype(bool)
     return df, total
 

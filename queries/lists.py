@@ -2,12 +2,18 @@
 
 Every drill-down of every section uses `page()`, so paging, sorting and the total work the
 same everywhere, and the list of a number always has exactly that number of rows.
+
+`page()` takes the request's `filters` (required, so a new list cannot forget it) and applies
+their `access` (queries/access.py): a role without lists is refused, and the columns a role may
+not see (names and contact data when pseudonymised, deal amounts for service) are left out of
+the SELECT, so they never leave the database and cannot be sorted by.
 """
 from __future__ import annotations
 
 import pandas as pd
 from sqlalchemy import func, select
 
+from .access import require_rows, visible_select
 from .dialect import days_between
 from .schema import customers, deals, owners
 
@@ -40,18 +46,22 @@ def customer_list_columns():
     ).select_from(customers)
 
 
-def page(conn, base, where, *, limit: int = 100, offset: int = 0, sort=None, default_sort=None):
+def page(conn, base, where, *, filters, limit: int = 100, offset: int = 0, sort=None, default_sort=None):
     """One page of `base` (a select) restricted by `where`: `(DataFrame, total)`.
 
-    `sort` is a list of (column name, "asc"|"desc") on the columns of `base`; ties and the
-    default order use the first column, so pages are stable.
+    `filters` (queries.filters.Filters) carries the user's access: it may refuse the list
+    (AccessDenied) or leave columns out (see the module docstring). `where` must already hold
+    the filters' clauses. `sort` is a list of (column name, "asc"|"desc") on the columns of
+    `base`; ties and the default order use the first column, so pages are stable.
     """
     if not (0 <= limit <= MAX_PAGE) or offset < 0:
         raise ListError(f"limit must be 0..{MAX_PAGE} and offset ≥ 0")
-    stmt = base.where(where)
+    require_rows(filters.access)
+    stmt = visible_select(base, filters.access).where(where)
     sub = stmt.subquery("rows")
     total = conn.execute(select(func.count()).select_from(sub)).scalar() or 0
     order = []
+    default_sort = [(n, d) for n, d in (default_sort or []) if n in sub.c]  # may be redacted
     for name, direction in (sort or default_sort or []):
         if name not in sub.c:
             raise ListError(f"cannot sort by {name!r}; columns: {', '.join(sub.c.keys())}")

@@ -173,6 +173,56 @@ data_version = Table(
     Column("version", BigInteger, nullable=False),
 )
 
+# --- sign-in, roles and the audit log (auth/; not contract data: no change-counting triggers,
+# never imported from CSV, untouched by `import --replace`) ---------------------------------------
+users = Table(
+    "users", metadata,
+    Column("user_id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(200), nullable=False, unique=True),   # stored lower-case
+    Column("password_hash", Text),                   # werkzeug scrypt hash; NULL: no built-in login
+    Column("role", String(16), nullable=False),      # auth.roles.ROLES
+    Column("owner_id", String(64)),                  # a sales rep's owners.owner_id (no FK: owners
+                                                     # may be replaced by an import)
+    Column("region_scope", Text),                    # customer regions, comma-separated; NULL: all
+    Column("created_at", DateTime, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("token_id", Integer, primary_key=True, autoincrement=True),
+    Column("token_hash", String(64), nullable=False, unique=True),   # sha256 hex of the token
+    Column("user_id", Integer, ForeignKey("users.user_id"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("created_at", DateTime, nullable=False),
+    Column("last_used_at", DateTime),
+    Column("revoked", Boolean, nullable=False, default=False),
+    Index("ix_api_tokens_user_id", "user_id"),
+)
+
+#: Failed sign-ins, for the rate limit shared by every worker process (auth/ratelimit.py).
+login_failures = Table(
+    "login_failures", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("username", String(200), nullable=False),
+    Column("address", String(64), nullable=False),
+    Column("at", DateTime, nullable=False),
+    Index("ix_login_failures_user_address_at", "username", "address", "at"),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("username", String(200), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("detail", Text, nullable=False),          # JSON text
+    Index("ix_audit_log_at", "at"),
+)
+
+AUTH_TABLES = (users, api_tokens, login_failures, audit_log)
+
 #: The tables of DATA_CONTRACT.md in dependency (import) order.
 CONTRACT_TABLES = (
     owners, customers, campaigns, deals, deal_stage_history, lifecycle_history, touchpoints,

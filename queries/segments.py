@@ -113,7 +113,7 @@ def rfm_customers(conn, period: Period, filters, *, r=None, f=None, m=None, limi
             if int(value) not in SCORES:
                 raise ListError(f"an RFM score must be 1..5, got {value!r}")
             conds.append(col == int(value))
-    return page(conn, base, where_all(conds), limit=limit, offset=offset, sort=sort,
+    return page(conn, base, where_all(conds), filters=filters, limit=limit, offset=offset, sort=sort,
                 default_sort=[("monetary", "desc")])
 
 
@@ -223,5 +223,5 @@ def segment_customers(conn, period: Period, filters, *, segment: str,
     t = segment_table(period, filters, thresholds)
     base = (select(*_customer_columns(), t.c.segment, t.c.orders, t.c.revenue, t.c.last_order_at)
             .select_from(customers.join(t, t.c.customer_id == customers.c.customer_id)))
-    return page(conn, base, t.c.segment == segment, limit=limit, offset=offset, sort=sort,
+    return page(conn, base, t.c.segment == segment, filters=filters, limit=limit, offset=offset, sort=sort,
                 default_sort=[("revenue", "desc")])

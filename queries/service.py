@@ -316,5 +316,5 @@ def cases_list(conn, period: Period, filters, *, kind: str = "opened", priority=
                    hours_between(cs.c.opened_at, cs.c.resolved_at).label("resolution_hours"))
             .select_from(cs.join(customers, customers.c.customer_id == cs.c.customer_id)
                          .outerjoin(owners, owners.c.owner_id == cs.c.owner_id)))
-    return page(conn, base, where_all(conds), limit=limit, offset=offset, sort=sort,
+    return page(conn, base, where_all(conds), filters=filters, limit=limit, offset=offset, sort=sort,
                 default_sort=[("opened_at", "desc")])

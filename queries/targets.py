@@ -24,8 +24,17 @@ LENGTH_CLASSES = (("years", 12), ("quarters", 3), ("months", 1))
 
 
 def target_scope(filters: Filters) -> str | None:
-    """The `targets.scope` matching a filter selection, or None when no target can apply."""
-    active = filters.active()
+    """The `targets.scope` matching a filter selection, or None when no target can apply.
+
+    The user's access scope counts as a filter: a sales rep's numbers meet their `owner:<id>`
+    target, a region-scoped manager's their `region:<r>` target, never the company's."""
+    active = dict(filters.active())
+    for name, scope in (("owner", filters.access.owner_scope), ("region", filters.access.region_scope)):
+        if scope is not None:
+            chosen = active.get(name, scope)
+            active[name] = tuple(v for v in chosen if v in scope)
+            if not active[name]:
+                return None
     if not active:
         return "all"
     if set(active) == {"region"} and len(active["region"]) == 1:

@@ -293,6 +293,11 @@ def guard(*kinds: str):
                 return fn(*args, **kwargs)
             except dash.exceptions.PreventUpdate:
                 raise
+            except PermissionError as exc:   # queries.access.AccessDenied: the role may not see it
+                log.info("dashboard callback %s: %s", fn.__name__, exc)
+                lang = _callback_lang()
+                out = [_denied(kind, lang) for kind in kinds]
+                return out[0] if len(out) == 1 else tuple(out)
             except Exception:  # noqa: BLE001 - every failure must become a visible state
                 ref = uuid.uuid4().hex[:8]
                 log.exception("dashboard callback %s failed (reference %s)", fn.__name__, ref)
@@ -301,6 +306,19 @@ def guard(*kinds: str):
                 return out[0] if len(out) == 1 else tuple(out)
         return wrapper
     return decorate
+
+
+def _denied(kind: str, lang: str):
+    """What a part of a page shows when the signed-in role may not see it (not an error)."""
+    from auth.texts import text as auth_text
+    message = auth_text("access.hidden_for_role", lang)
+    if kind == "figure":
+        return empty_figure(lang, message)
+    if kind == "alert":
+        return empty_state(lang, message)
+    if kind == "empty":
+        return []
+    return dash.no_update
 
 
 def _fallback(kind: str, lang: str, ref: str):

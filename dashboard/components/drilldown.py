@@ -31,6 +31,11 @@ into the browser (sort and column filters there) and large ones page by page fro
 (ag-grid infinite row model, sorted on the server), follows filter changes while open, and exports
 CSV in the user's locale (German: `;`, decimal comma; UTF-8 with BOM): the rows as shown (after
 the grid's filters and sort) for small lists, the same query up to EXPORT_CAP rows for large ones.
+
+Access (auth/): the callbacks refuse with HTTP 403 when the role may not open lists (viewer) or
+may not see the source's page; the rows come through `current_state`, so they are scoped and
+redacted by the query layer (columns a role may not see are left out of the grid), and every
+fetch that returns personal data (customer names) is written to the audit log.
 """
 from __future__ import annotations
 
@@ -153,9 +158,34 @@ def _sort_from_model(sort_model, columns: tuple[Column, ...]) -> list[tuple[str,
     return out or None
 
 
-def _fetch(req: dict, search: str | None, *, limit: int, offset: int, sort=None):
+def _allowed(req: dict | None) -> None:
+    """HTTP 403 unless the signed-in role may open this drill-down (auth.dash_guard)."""
+    from flask import abort
+    from auth.dash_guard import check_drilldown
+    from queries.access import AccessDenied
+    try:
+        check_drilldown((req or {}).get("source") or "")
+    except AccessDenied as exc:
+        abort(403, description=str(exc))
+
+
+def _visible(columns: tuple[Column, ...], df, state) -> tuple[Column, ...]:
+    """The grid columns, without those the role's access left out of the list."""
+    access = state.filters.access
+    if not (access.pseudonymise or access.no_amounts):
+        return columns
+    from queries.access import AMOUNT_LABELS, PERSONAL_LABELS
+    hidden = (PERSONAL_LABELS | {"name"} if access.pseudonymise else set()) | \
+        (AMOUNT_LABELS if access.no_amounts else set())
+    return tuple(c for c in columns if c.field in df.columns or c.field not in hidden)
+
+
+def _fetch(req: dict, search: str | None, *, limit: int, offset: int, sort=None, purpose: str = "open"):
     """Run the request's source for the view state of `search`: (source, state, df, total)."""
     import context
+    from auth import audit
+    from auth.request import current_principal
+    from queries.access import personal_columns
     from ..urlstate import current_state
     src = _SOURCES.get((req or {}).get("source"))
     if src is None:
@@ -168,6 +198,11 @@ def _fetch(req: dict, search: str | None, *, limit: int, offset: int, sort=None)
     with ctx.engine.connect() as conn:
         df, total = src.fetch(conn, period, state.filters, ctx=ctx, limit=limit, offset=offset,
                               sort=sort, **params)
+    if len(df) and personal_columns(df.columns):
+        audit.record(ctx.engine, current_principal(), "drilldown", {
+            "source": src.name, "params": (req or {}).get("params") or {}, "purpose": purpose,
+            "period": [period.start.isoformat(), period.end.isoformat()],
+            "filters": state.filters.to_mapping(), "offset": offset, "rows": len(df), "total": total})
     return src, state, df, total
 
 
@@ -193,6 +228,7 @@ def register_callbacks(app: dash.Dash) -> None:
         if not req or (trig == ids.URL and not is_open):
             raise PreventUpdate
         name = dash.ctx.outputs_list[0]["id"]["panel"]
+        _allowed(req)
         from ..urlstate import current_state
         lang = current_state(search).lang
         try:
@@ -205,12 +241,13 @@ def register_callbacks(app: dash.Dash) -> None:
         fmt = state.formatter()
         title = i18n.t("drill.title_count", lang, title=req.get("title", ""), count=fmt.count(total))
         context = {"panel": name}
+        columns = _visible(src.columns, df, state)
         if total <= CLIENT_SIDE_MAX:
-            body = grid(name, src.columns, lang, state.currency, rows=records(df, src.columns, fmt),
+            body = grid(name, columns, lang, state.currency, rows=records(df, columns, fmt),
                         total=total, context=context)
             note = None
         else:
-            body = grid(name, src.columns, lang, state.currency, rows=None, total=total, context=context)
+            body = grid(name, columns, lang, state.currency, rows=None, total=total, context=context)
             note = i18n.t("drill.server_side", lang)
         # a fresh wrapper per request so a new grid (and a new infinite datasource) is mounted
         return html.Div(body, key=uuid.uuid4().hex), title, True, note, dash.no_update
@@ -228,11 +265,13 @@ def register_callbacks(app: dash.Dash) -> None:
         src = _SOURCES.get(req.get("source"))
         if src is None:
             raise PreventUpdate
+        _allowed(req)
         start = max(0, int(rows_request.get("startRow") or 0))
         end = max(start, int(rows_request.get("endRow") or start + PAGE_SIZE))
         sort = _sort_from_model(rows_request.get("sortModel"), src.columns)
         try:
-            src, state, df, total = _fetch(req, search, limit=min(end - start, 1000), offset=start, sort=sort)
+            src, state, df, total = _fetch(req, search, limit=min(end - start, 1000), offset=start, sort=sort,
+                                           purpose="page")
         except Exception:  # noqa: BLE001
             log.exception("drill-down rows %r failed", req.get("source"))
             return {"rowData": [], "rowCount": 0}
@@ -252,6 +291,7 @@ def register_callbacks(app: dash.Dash) -> None:
     def export_csv(n, req, search, shown_rows, row_model, rows_request):
         if not n or not req:
             raise PreventUpdate
+        _allowed(req)
         from ..urlstate import current_state
         lang = current_state(search).lang
         src = _SOURCES.get(req.get("source"))
@@ -264,7 +304,8 @@ def register_callbacks(app: dash.Dash) -> None:
                 state = current_state(search)
             else:
                 sort = _sort_from_model((rows_request or {}).get("sortModel"), src.columns)
-                src, state, df, total = _fetch(req, search, limit=EXPORT_CAP, offset=0, sort=sort)
+                src, state, df, total = _fetch(req, search, limit=EXPORT_CAP, offset=0, sort=sort,
+                                               purpose="export")
                 rows = records(df, src.columns, state.formatter())
                 if total > EXPORT_CAP:
                     fmt = state.formatter()

@@ -72,10 +72,24 @@ def _n_active(filters: Filters) -> int:
     return sum(len(v) for v in filters.active().values())
 
 
+def _hidden_filters() -> set[str]:
+    """Filters the signed-in role may not use: the owner filter without per-rep figures
+    (HIDE_REP_FIGURES; the query layer refuses it too, and current_state drops it)."""
+    from auth.request import current_access
+    from queries.access import AccessDenied
+    try:
+        return {"owner"} if current_access().hide_rep_figures else set()
+    except AccessDenied:
+        return {"owner"}
+
+
 def filter_bar(state: ViewState, options: dict[str, list[dict]], lang: str) -> html.Div:
     """The filter bar for `state` (controls preset from it) with dropdown `options`."""
     dropdowns = []
+    hidden = _hidden_filters()
     for name in FILTER_NAMES:
+        if name in hidden:
+            continue
         dropdowns.append(html.Div([
             dbc.Label(i18n.t(f"filter.{name}", lang), className="fb-label"),
             dcc.Dropdown(id=ids.filter_dropdown(name), options=dropdown_options(options.get(name, []), lang),

@@ -1,13 +1,25 @@
-"""The top navbar: logo, page links (keeping the view state), live indicator, language switch."""
+"""The top navbar: logo, page links (keeping the view state), live indicator, language switch,
+the signed-in user with "Sign out" (auth/), and the banner when sign-in is off.
+
+Only the pages the user's role may see get a link (auth.roles.may_see_page); the admin page's
+link is shown to admins only. Hiding links is a courtesy: the gate refuses the pages anyway."""
 from __future__ import annotations
 
 import dash
 import dash_bootstrap_components as dbc
 from dash import ALL, Input, Output, dcc, html
 
+from auth import texts as auth_texts
+from auth.web import ADMIN_PATH
+
 from .. import i18n, ids
 from ..pages import PAGES
 from ..urlstate import set_params
+
+NAV_ADMIN = "nav-admin"
+USER_LABEL = "nav-user"
+SIGN_OUT = "nav-sign-out"
+NO_AUTH_BANNER = "no-auth-banner"
 
 
 def lang_link_id(lang: str) -> dict:
@@ -33,17 +45,24 @@ def _lang_search(search: str | None, lang: str) -> str:
 
 def navbar(lang: str, pathname: str | None, search: str | None, live_block) -> dbc.Navbar:
     """The navbar for the current location (links carry `search`, so filters persist)."""
+    from auth.request import current_principal
+    from auth.roles import may_see_page
+    principal = current_principal()
     registered = _registered_paths()
     links = [dbc.NavItem(dbc.NavLink([html.I(className=f"bi {p.icon} me-1"), i18n.t(p.label_key, lang)],
                                      id=ids.nav_link(p.key), href=_href(p.path, search),
                                      active=_active(p.path, pathname), className="app-nav-link"))
-             for p in PAGES if p.path in registered]
+             for p in PAGES if p.path in registered and may_see_page(principal, p.key)]
+    if ADMIN_PATH in registered and may_see_page(principal, "admin"):
+        links.append(dbc.NavItem(dbc.NavLink([html.I(className="bi bi-gear me-1"), auth_texts.text("nav.admin", lang)],
+                                             id=NAV_ADMIN, href=dash.get_relative_path(ADMIN_PATH),
+                                             active=_active(ADMIN_PATH, pathname), className="app-nav-link")))
     lang_links = html.Div([
         dcc.Link(code.upper(), id=lang_link_id(code), href=_href_for(pathname, _lang_search(search, code)),
                  className="lang-link" + (" active" if code == lang else ""), title=i18n.t("nav.language", lang))
         for code in i18n.LANGUAGES
     ], className="lang-switch", id=ids.LANG_SWITCH)
-    return dbc.Navbar(
+    return dbc.Navbar([
         dbc.Container([
             dcc.Link([html.Img(src=dash.get_asset_url("logo.svg"), className="app-logo", alt=""),
                       html.Span(i18n.t("app.brand", lang), className="app-brand-text")],
@@ -51,9 +70,37 @@ def navbar(lang: str, pathname: str | None, search: str | None, live_block) -> d
             dbc.Nav(links, navbar=True, className="app-nav me-auto", id=ids.NAV_LINKS),
             live_block,
             lang_links,
+            user_block(principal, lang),
         ], fluid=True, className="app-navbar-inner"),
-        className="app-navbar", id=ids.NAVBAR, dark=False, color="white",
+        no_auth_banner(lang),
+    ], className="app-navbar", id=ids.NAVBAR, dark=False, color="white",
     )
+
+
+def user_block(principal, lang: str):
+    """The signed-in user ("anna · sales") and the sign-out link; nothing when sign-in is off."""
+    import context
+    settings = context.get().settings
+    if principal is None or settings.auth_mode == "none":
+        return None
+    sign_out = None
+    if settings.auth_mode == "builtin" or settings.auth_logout_url:
+        href = dash.get_relative_path("/logout") if settings.auth_mode == "builtin" else settings.auth_logout_url
+        sign_out = html.A([html.I(className="bi bi-box-arrow-right me-1"), auth_texts.text("nav.sign_out", lang)],
+                          href=href, id=SIGN_OUT, className="ms-2 small text-nowrap")
+    return html.Div([html.I(className="bi bi-person-circle me-1"),
+                     html.Span(principal.label, id=USER_LABEL, className="small text-nowrap"), sign_out],
+                    className="d-flex align-items-center ms-3 app-user")
+
+
+def no_auth_banner(lang: str):
+    """AUTH_MODE=none: say plainly that everyone sees everything (a full-width strip)."""
+    import context
+    if context.get().settings.auth_mode != "none":
+        return None
+    return html.Div([html.I(className="bi bi-exclamation-triangle me-2"), auth_texts.text("banner.no_auth", lang)],
+                    id=NO_AUTH_BANNER, role="status",
+                    className="w-100 small text-center py-1 bg-warning-subtle text-warning-emphasis")
 
 
 def _href_for(pathname: str | None, search: str) -> str:
