@@ -48,5 +48,8 @@ PAGES = (
     PageLink("cycle", "/cycle", "nav.cycle", "bi-arrow-repeat"),
     PageLink("lifecycle", "/lifecycle", "nav.lifecycle", "bi-people"),
     PageLink("campaigns", "/campaigns", "nav.campaigns", "bi-megaphone"),
+    PageLink("attribution", "/attribution", "nav.attribution", "bi-diagram-3"),
+    PageLink("customers", "/customers", "nav.customers", "bi-person-vcard"),
+    PageLink("experiments", "/experiments", "nav.experiments", "bi-clipboard-data"),
 )
 PAGE_PATHS = {p.key: p.path for p in PAGES}
