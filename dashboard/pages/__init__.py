@@ -51,5 +51,6 @@ PAGES = (
     PageLink("attribution", "/attribution", "nav.attribution", "bi-diagram-3"),
     PageLink("customers", "/customers", "nav.customers", "bi-person-vcard"),
     PageLink("experiments", "/experiments", "nav.experiments", "bi-clipboard-data"),
+    PageLink("service", "/service", "nav.service", "bi-headset"),
 )
 PAGE_PATHS = {p.key: p.path for p in PAGES}
