@@ -185,7 +185,7 @@ def _fetch(req: dict, search: str | None, *, limit: int, offset: int, sort=None,
     import context
     from auth import audit
     from auth.request import current_principal
-    from queries.access import personal_columns
+    from queries.access import personal_columns, redact_frame
     from ..urlstate import current_state
     src = _SOURCES.get((req or {}).get("source"))
     if src is None:
@@ -198,6 +198,7 @@ def _fetch(req: dict, search: str | None, *, limit: int, offset: int, sort=None,
     with ctx.engine.connect() as conn:
         df, total = src.fetch(conn, period, state.filters, ctx=ctx, limit=limit, offset=offset,
                               sort=sort, **params)
+    df = redact_frame(df, state.filters.access)   # lists built in pandas, not by queries.lists.page
     if len(df) and personal_columns(df.columns):
         audit.record(ctx.engine, current_principal(), "drilldown", {
             "source": src.name, "params": (req or {}).get("params") or {}, "purpose": purpose,
