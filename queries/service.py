@@ -12,6 +12,7 @@ from datetime import date
 
 from sqlalchemy import and_, case, func, literal, or_, select
 
+from .access import require_rep_figures
 from .dialect import hours_between, month_label_case, stats_select
 from .filters import NONE_VALUE, customer_clauses, where_all
 from .lists import ListError, page
@@ -55,6 +56,7 @@ def _scope(filters, agent) -> list:
     clauses = customer_clauses(filters, cases.c.customer_id)
     agents = _values(agent)
     if agents:
+        require_rep_figures(filters.access, "figures per service agent")
         clauses.append(_value_clause(cases.c.owner_id, agents))
     return clauses
 
@@ -242,6 +244,8 @@ def service_by(conn, period: Period, filters, *, by: str = "priority", agent=Non
     label, `(none)` last."""
     if by not in BREAKDOWNS:
         raise ValueError(f"by must be one of {', '.join(BREAKDOWNS)}, got {by!r}")
+    if by == "agent":
+        require_rep_figures(filters.access, "figures per service agent")
     cs = cases
     start, end = period.start_utc, period.end_utc
     scope = _scope(filters, agent)

@@ -12,7 +12,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from queries import cycle, funnel
+from queries import cycle, funnel, service
 from queries.access import Access, AccessDenied, visible_select
 from queries.filters import Filters, customer_clauses, deal_clauses
 from queries.lists import ListError, customer_list_columns, deal_list_columns
@@ -128,6 +128,10 @@ def test_hidden_rep_figures_refuse_the_leaderboard_the_owner_breakdown_and_the_o
             cycle.owner_leaderboard(conn, YEAR, f)
         with pytest.raises(AccessDenied):
             funnel.funnel_breakdown(conn, YEAR, f, by="owner")
+        with pytest.raises(AccessDenied):
+            service.service_by(conn, YEAR, f, by="agent")                 # service agents are reps too
+        with pytest.raises(AccessDenied):
+            service.service_kpis(conn, YEAR, f, agent=("O2",))
         assert funnel.funnel_breakdown(conn, YEAR, f, by="region")       # other breakdowns stay
         assert [r["owner_id"] for r in cycle.owner_leaderboard(conn, YEAR, Filters().with_access(SALES_O1))] == ["O1"]
 
