@@ -13,7 +13,13 @@ from queries.db import ensure_schema, make_engine
 from .passwords import PasswordError
 from .roles import ROLES, Principal
 from .users import (
-    UserError, add_token, add_user, list_tokens, list_users, revoke_token, update_user,
+    UserError,
+    add_token,
+    add_user,
+    list_tokens,
+    list_users,
+    revoke_token,
+    update_user,
 )
 
 

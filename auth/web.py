@@ -23,10 +23,10 @@ from flask import Blueprint, Response, g, jsonify, redirect, request, session
 import context
 
 from . import texts
+from .passwords import verify_password
 from .ratelimit import clear_failures, locked_for, record_failure
 from .request import client_address, identify
 from .roles import ROLES, may_see_page
-from .passwords import verify_password
 from .users import normalize_username, password_hash_of
 
 log = logging.getLogger(__name__)

@@ -96,7 +96,7 @@ def draw_funnel(client):
 
 
 def open_drilldown(client, source, params, panel="funnel"):
-    p = lambda t: {"type": t, "panel": panel}  # noqa: E731
+    p = lambda t: {"type": t, "panel": panel}
     req = {"source": source, "title": "rows", "params": params, "nonce": "n1"}
     return post_callback(client, ['"dd-body"', "children"],
                          [(p(t), prop) for t, prop in (("dd-body", "children"), ("dd-title", "children"),

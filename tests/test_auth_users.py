@@ -13,7 +13,14 @@ from auth.passwords import PasswordError, hash_password, verify_password
 from auth.ratelimit import clear_failures, locked_for, record_failure
 from auth.roles import LOCAL_USER, Principal, access_for, may_call, may_see_page
 from auth.users import (
-    UserError, add_token, add_user, get_user, list_tokens, revoke_token, update_user, user_for_token,
+    UserError,
+    add_token,
+    add_user,
+    get_user,
+    list_tokens,
+    revoke_token,
+    update_user,
+    user_for_token,
 )
 from queries.db import data_version
 from queries.schema import customers, login_failures

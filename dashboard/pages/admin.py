@@ -49,6 +49,7 @@ GRID_STYLE = {"height": "420px"}
 def _admin():
     """(principal, engine) of an admin; HTTP 403 for anyone else (the gate refuses first)."""
     from flask import abort
+
     from auth.request import current_principal
     principal = current_principal()
     if principal is None or principal.role != "admin":
@@ -150,7 +151,7 @@ def _targets_tab(lang, engine):
 def _users_tab(lang, engine):
     from auth.roles import ROLES
     roles = [{"label": r, "value": r} for r in ROLES]
-    field = lambda label, comp: dbc.Col([dbc.Label(label, className="small mb-0"), comp], md=2)  # noqa: E731
+    field = lambda label, comp: dbc.Col([dbc.Label(label, className="small mb-0"), comp], md=2)
     return html.Div([
         html.H2(tr("admin.users", lang), className="h6 mt-3"),
         _grid(USERS, _cols("username", "role", "owner_id", "regions", "password", "state", "created_at"),
@@ -242,6 +243,7 @@ def import_status_view(status: dict | None, lang: str):
                State(ids.URL, "search"), prevent_initial_call=True)
 def start_upload(contents, filenames, replace, search):
     from ingest.csv_parsing import CsvImportError
+
     from . import _admin_import as jobs
     principal, engine = _admin()
     if not contents:

@@ -20,7 +20,7 @@ def auth_server(tmp_path_factory):
     db = tmp_path_factory.mktemp("browser-auth") / "app.db"
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "REPORT_TZ": "UTC", "REFRESH_SECONDS": "5",
            "AUTH_MODE": "builtin", "SECRET_KEY": "b" * 40}
-    run = lambda *args, **kw: subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, env=env,  # noqa: E731
+    run = lambda *args, **kw: subprocess.run([sys.executable, "app.py", *args], cwd=ROOT, env=env,
                                              check=True, capture_output=True, **kw)
     run("import", str(WORKED_EXAMPLE / "csv"))
     run("user", "add", "ada", "--role", "admin", "--password-stdin", input=PASSWORD + "\n", text=True)
