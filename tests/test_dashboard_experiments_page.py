@@ -21,7 +21,9 @@ from dashboard.pages._experiments_figures import (
     wilson,
 )
 from queries.experiments import compare
-from tests.conftest import WORKED_EXAMPLE, expected
+from tests.conftest import expected
+from tests.dash_client import call, worked_example_client
+from tests.dash_client import entry as _entry
 
 EN, DE = Formatter("en"), Formatter("de")
 
@@ -154,43 +156,10 @@ SEARCH = "?preset=custom&from=2025-01-01&to=2026-01-01"
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    from app import create_app
-    from ingest.csv_import import import_folder
-    from queries.db import ensure_schema, make_engine
-    from settings import Settings
-    url = f"sqlite:///{tmp_path_factory.mktemp('experiments') / 'worked.db'}"
-    engine = make_engine(url)
-    ensure_schema(engine)
-    import_folder(engine, WORKED_EXAMPLE / "csv", tz_name="UTC")
-    engine.dispose()
-    server = create_app(Settings(database_url=url, report_tz="UTC"))
-    c = server.test_client()
-    assert c.get("/").status_code == 200
-    c.dash = server.extensions["dash"]
-    return c
+    return worked_example_client(tmp_path_factory, "experiments")
 
 
-def _key(app, *parts):
-    keys = [k for k, v in app.callback_map.items()
-            if all(p in k + json.dumps(v.get("inputs", []), separators=(",", ":")) for p in parts)]
-    assert len(keys) == 1, (parts, keys)
-    return keys[0]
 
-
-def _entry(cid, prop, value=None):
-    return {"id": cid, "property": prop, "value": value}
-
-
-def call(client, parts, outputs, inputs, state=(), changed=()):
-    key = _key(client.dash, *parts)
-    outs = [{"id": i, "property": p} for i, p in outputs]
-    body = {"output": key, "outputs": outs if key.startswith("..") else outs[0],
-            "inputs": list(inputs), "state": list(state), "changedPropIds": list(changed)}
-    r = client.post("/_dash-update-component", data=json.dumps(body), content_type="application/json")
-    if r.status_code == 204:
-        return None
-    assert r.status_code == 200, r.get_data(as_text=True)[:500]
-    return r.get_json()["response"]
 
 
 DRAW = [("experiments-list", "children"), ("experiments-head", "children"), ("experiments-summary", "children"),

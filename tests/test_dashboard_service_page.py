@@ -14,7 +14,8 @@ from dashboard.pages._service_retention import (
     wilson_interval,
 )
 from tests.conftest import expected
-from tests.test_dashboard_campaigns_page import _entry, call
+from tests.dash_client import call, render_page, worked_example_client
+from tests.dash_client import entry as _entry
 
 EN, DE = Formatter("en"), Formatter("de")
 NB = "\u00a0"
@@ -187,28 +188,10 @@ AGENT = "005Dn00000011"   # Søren García: 16 cases opened in 2025, 14 resolved
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    from app import create_app
-    from ingest.csv_import import import_folder
-    from queries.db import ensure_schema, make_engine
-    from settings import Settings
-    from tests.conftest import WORKED_EXAMPLE
-    url = f"sqlite:///{tmp_path_factory.mktemp('service') / 'worked.db'}"
-    engine = make_engine(url)
-    ensure_schema(engine)
-    import_folder(engine, WORKED_EXAMPLE / "csv", tz_name="UTC")
-    engine.dispose()
-    server = create_app(Settings(database_url=url, report_tz="UTC"))
-    c = server.test_client()
-    assert c.get("/").status_code == 200
-    c.dash = server.extensions["dash"]
-    return c
+    return worked_example_client(tmp_path_factory, "service")
 
 
-def _page(client, path, search):
-    resp = call(client, ["_pages_content.children"], [("_pages_content", "children"), ("_pages_store", "data")],
-                [_entry("_pages_location", "pathname", path), _entry("_pages_location", "search", search)],
-                changed=["_pages_location.pathname"])
-    return json.dumps(resp, ensure_ascii=False)
+_page = render_page
 
 
 def test_layout_renders_in_german_and_english_with_the_urls_agents(client):
