@@ -31,8 +31,12 @@ def create_app(settings: Settings | None = None, *, with_dashboard: bool = True)
     """The Flask server with the JSON API and the Dash app, on a migrated database."""
     settings = settings or load_settings()
     configure_logging(settings.log_level)
-    engine = make_engine(settings.database_url)
-    ensure_schema(engine)
+    engine = make_app_engine(settings)
+    # migrations may run longer than DB_STATEMENT_TIMEOUT allows a request
+    migrator = make_engine(settings.database_url) if engine.dialect.name == "postgresql" else engine
+    ensure_schema(migrator)
+    if migrator is not engine:
+        migrator.dispose()
     server = Flask(__name__, static_folder=None)
     server.config.update(
         SECRET_KEY=settings.secret_key,
@@ -50,10 +54,11 @@ def create_app(settings: Settings | None = None, *, with_dashboard: bool = True)
     Compress(server)  # pages, API and plotly.js (4.8 MB uncompressed)
     route_prefix = "" if settings.proxy_strips_prefix else settings.url_prefix
     from api import create_api_blueprint
-    from web import headers, health, request_log
+    from web import errors, headers, health, request_log
     server.register_blueprint(create_api_blueprint(), url_prefix=route_prefix + "/api/v1")
     server.register_blueprint(health.create_health_blueprint(), url_prefix=route_prefix or None)
     request_log.install(server)
+    errors.install(server)   # no traceback ever reaches a browser; 503 while the database is down
     dash_app = None
     if with_dashboard:
         from dashboard.app import create_dash_app
@@ -62,6 +67,17 @@ def create_app(settings: Settings | None = None, *, with_dashboard: bool = True)
     import auth
     auth.install(server, settings, dash_app)  # sign-in gate first in line, login pages, page guards
     return server
+
+
+def make_app_engine(settings: Settings):
+    """The serving engine: a dead or slow database fails a request within the DB_* timeouts
+    (README "Resilience"). Commands (import, demo) use plain engines: no statement timeout."""
+    from sqlalchemy.engine import make_url
+    kwargs = {}
+    if make_url(settings.database_url).database not in (None, "", ":memory:"):
+        kwargs["pool_timeout"] = settings.db_pool_timeout
+    return make_engine(settings.database_url, connect_timeout=settings.db_connect_timeout,
+                       statement_timeout=settings.db_statement_timeout, **kwargs)
 
 
 def configure_logging(level: str) -> None:

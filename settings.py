@@ -46,6 +46,13 @@ class Settings:
     #: how many proxies in front set X-Forwarded-For/-Proto/-Host (0: trust none)
     trusted_proxy_count: int = 0
     log_level: str = "INFO"
+    # --- a dead or slow database fails fast instead of hanging workers (README "Resilience") ---
+    #: seconds to wait for a new database connection (PostgreSQL connect_timeout)
+    db_connect_timeout: float = 5.0
+    #: seconds a single SQL statement may run before PostgreSQL cancels it (0: no limit)
+    db_statement_timeout: float = 60.0
+    #: seconds a request waits for a free connection from the pool
+    db_pool_timeout: float = 10.0
     # --- sign-in, roles and personal data (auth/, README "Sign-in, roles and personal data") ---
     #: none (local demo: everyone sees everything), builtin (users and passwords in the
     #: database, login page) or proxy (single sign-on: the reverse proxy sends user and groups)
@@ -93,6 +100,13 @@ def _float(env, name, default):
         return float(raw)
     except ValueError:
         raise SettingsError(f"{name}={raw!r} is not a number") from None
+
+
+def _seconds(env, name, default, minimum):
+    value = _float(env, name, default)
+    if not minimum <= value <= 24 * 3600:
+        raise SettingsError(f"{name}={value:g} must be between {minimum:g} and 86400 seconds")
+    return value
 
 
 def _probabilities(raw: str | None, pipeline) -> dict:
@@ -177,6 +191,9 @@ def load_settings(env=None) -> Settings:
         proxy_strips_prefix=_bool(env, "PROXY_STRIPS_PREFIX"),
         trusted_proxy_count=_int(env, "TRUSTED_PROXY_COUNT", 0, 0, 10),
         log_level=(env.get("LOG_LEVEL") or "INFO").upper(),
+        db_connect_timeout=_seconds(env, "DB_CONNECT_TIMEOUT", 5.0, minimum=1),
+        db_statement_timeout=_seconds(env, "DB_STATEMENT_TIMEOUT", 60.0, minimum=0),
+        db_pool_timeout=_seconds(env, "DB_POOL_TIMEOUT", 10.0, minimum=0.1),
         **_auth_settings(env),
     )
 

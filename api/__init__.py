@@ -113,6 +113,11 @@ def create_api_blueprint() -> Blueprint:
     def openapi():
         return jsonify(openapi_document(ENDPOINTS))
 
+    @bp.get("/<path:_unknown>")
+    def unknown(_unknown):
+        # without this, the dashboard's catch-all page route answered unknown API paths with HTML
+        return not_found(None)
+
     @bp.errorhandler(404)
     def not_found(_exc):
         return jsonify({"error": f"no such endpoint: {request.path}; see /api/v1/openapi.json"}), 404
@@ -123,7 +128,10 @@ def create_api_blueprint() -> Blueprint:
 
     @bp.errorhandler(Exception)
     def internal(exc):
-        log.exception("API error on %s", request.full_path)
-        return jsonify({"error": "internal error; the server log has the details"}), 500
+        from werkzeug.exceptions import HTTPException
+        from web import errors
+        if isinstance(exc, HTTPException):   # 400 from a malformed request, 403 from abort(), …
+            return jsonify({"error": exc.description or exc.name}), exc.code
+        return errors.handle(exc)   # 503 when the database is down or slow, else 500 (logged)
 
     return bp

@@ -72,6 +72,8 @@ def serve_layout():
         html.Header(render_header(state, dash.get_relative_path("/"), "", version_store=version_store,
                                   as_of=as_of, options=options),
                     id=ids.HEADER, className="app-header"),
+        live.banner(lang, down=version is None),   # the database did not answer: polling shows when it is back
+        live.error_note(lang),
         html.Main(dbc.Container(dash.page_container, fluid=True, className="page-container"),
                   id=ids.PAGE_CONTENT),
     ], className="app-shell")
@@ -140,6 +142,7 @@ def create_dash_app(server: Flask, settings) -> dash.Dash:
         compress=False,  # flask-compress is on the whole server (above)
         requests_pathname_prefix=requests_prefix,
         routes_pathname_prefix=routes_prefix,
+        on_error=live.on_callback_error,   # a failing callback: banner or a note, never a traceback
     )
     app.layout = serve_layout
     _register_shell_callbacks(app)

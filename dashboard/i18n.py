@@ -50,6 +50,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "live.data_as_of": {"de": "Datenstand {ts}", "en": "Data as of {ts}"},
     "live.no_data": {"de": "Noch keine Daten", "en": "No data yet"},
     "live.paused": {"de": "pausiert", "en": "paused"},
+    # the database is down or too slow (components/live.py, README "Resilience")
+    "db.unreachable": {"de": "Die Datenbank ist nicht erreichbar – neuer Versuch läuft …",
+                       "en": "The database is not reachable — retrying…"},
+    "db.unreachable_hint": {"de": "Die Seite aktualisiert sich von selbst, sobald sie wieder antwortet.",
+                            "en": "The page redraws by itself as soon as it answers again."},
+    "db.view_waiting": {"de": "Wartet auf die Datenbank …", "en": "Waiting for the database …"},
+    "callback.error": {"de": "Etwas ist schiefgegangen (Referenz {ref}). Bitte erneut versuchen.",
+                       "en": "Something went wrong (reference {ref}). Please try again."},
     # period and comparison
     "period.label": {"de": "Zeitraum", "en": "Period"},
     "period.from": {"de": "Von", "en": "From"},

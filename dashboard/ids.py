@@ -38,6 +38,8 @@ LIVE_DOT = "live-dot"
 DATA_VERSION = "data-version"
 UPDATED_AT = "updated-at"
 DATA_AS_OF = "data-as-of"
+DB_BANNER = "db-banner"            # "The database is not reachable — retrying…" (shown by live.py)
+CALLBACK_ERROR = "callback-error"  # a friendly note when a callback failed (the app's on_error)
 
 # --- filter bar (components/filter_bar.py) ---------------------------------------------------
 PRESET = "period-preset"

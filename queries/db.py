@@ -1,6 +1,7 @@
 """Engine creation, schema creation/migration and the cheap "has anything changed" probes."""
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from pathlib import Path
 
@@ -12,8 +13,16 @@ from . import schema as s
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """An engine for any SQLAlchemy URL; SQLite gets WAL, a busy timeout and foreign keys on."""
+def make_engine(url: str, *, connect_timeout: float | None = None, statement_timeout: float | None = None,
+                **kwargs) -> Engine:
+    """An engine for any SQLAlchemy URL; SQLite gets WAL, a busy timeout and foreign keys on.
+
+    So that a dead or slow database fails a request fast instead of hanging the worker
+    (README "Resilience"): every connection is pinged when taken from the pool; on PostgreSQL
+    `connect_timeout` (s) bounds connecting, TCP keepalives notice a vanished server, and
+    `statement_timeout` (s; 0/None: none) makes the server cancel a statement running longer.
+    `pool_timeout` (s) in kwargs bounds the wait for a free pooled connection.
+    """
     u = make_url(url)
     if u.get_backend_name() == "sqlite":
         if u.database and u.database != ":memory:":
@@ -32,6 +41,18 @@ def make_engine(url: str, **kwargs) -> Engine:
     if u.get_backend_name() == "postgresql" and u.get_driver_name() in ("", "psycopg2"):
         u = u.set(drivername="postgresql+psycopg")
     kwargs.setdefault("pool_pre_ping", True)
+    if u.get_backend_name() == "postgresql" and (connect_timeout or statement_timeout):
+        args = dict(kwargs.get("connect_args") or {})
+        if connect_timeout:
+            args.setdefault("connect_timeout", max(2, math.ceil(connect_timeout)))  # libpq: whole s, ≥ 2
+            args.setdefault("keepalives", 1)
+            args.setdefault("keepalives_idle", 30)
+            args.setdefault("keepalives_interval", 10)
+            args.setdefault("keepalives_count", 3)
+        if statement_timeout:
+            # a server-side setting of the session (libpq options), not SQL text
+            args.setdefault("options", f"-c statement_timeout={int(statement_timeout * 1000)}")
+        kwargs["connect_args"] = args
     return create_engine(u, **kwargs)
 
 

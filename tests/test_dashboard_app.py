@@ -151,17 +151,23 @@ def test_live_poll_is_silent_while_the_data_is_unchanged(client):
     with client.dash.server.extensions["sales"].engine.connect() as conn:
         version = data_version(conn)
     args = dict(parts=["data-version.data", "updated-at.children"],
-                outputs=[("data-version", "data"), ("updated-at", "children"), ("data-as-of", "children")],
+                outputs=[("data-version", "data"), ("updated-at", "children"), ("data-as-of", "children"),
+                         ("db-banner", "hidden"), ("db-banner", "children")],
                 changed=["live-interval.n_intervals"])
     same = call(client, inputs=[_entry("live-interval", "n_intervals", 3)],
                 state=[_entry("data-version", "data", {"version": version, "at": "2026-01-01T00:00:00"}),
-                       _entry("url", "search", "")], **args)
+                       _entry("url", "search", ""), _entry("db-banner", "hidden", True)], **args)
     assert same is None
     changed = call(client, inputs=[_entry("live-interval", "n_intervals", 4)],
                    state=[_entry("data-version", "data", {"version": version - 1, "at": "2026-01-01T00:00:00"}),
-                          _entry("url", "search", "?lang=de")], **args)
+                          _entry("url", "search", "?lang=de"), _entry("db-banner", "hidden", True)], **args)
     assert changed["data-version"]["data"]["version"] == version
     assert changed["data-as-of"]["children"].startswith("Datenstand ")
+    # back from an outage (banner shown): the same version is written anew, so every page redraws
+    back = call(client, inputs=[_entry("live-interval", "n_intervals", 5)],
+                state=[_entry("data-version", "data", {"version": version, "at": "2026-01-01T00:00:00"}),
+                       _entry("url", "search", ""), _entry("db-banner", "hidden", False)], **args)
+    assert back["data-version"]["data"]["version"] == version and back["db-banner"]["hidden"] is True
 
 
 def test_drilldown_opens_with_title_count_and_rows(client):

@@ -298,10 +298,18 @@ def guard(*kinds: str):
                 lang = _callback_lang()
                 out = [_denied(kind, lang) for kind in kinds]
                 return out[0] if len(out) == 1 else tuple(out)
-            except Exception:  # noqa: BLE001 - every failure must become a visible state
+            except Exception as exc:  # noqa: BLE001 - every failure must become a visible state
+                from queries.availability import unavailable_reason
+                lang = _callback_lang()
+                if unavailable_reason(exc):   # down or slow: the banner, and redrawn when it is back
+                    from .live import show_unavailable
+                    log.warning("dashboard callback %s: the database is not available (%s)",
+                                fn.__name__, exc.__class__.__name__)
+                    show_unavailable(lang)
+                    out = [_waiting(kind, lang) for kind in kinds]
+                    return out[0] if len(out) == 1 else tuple(out)
                 ref = uuid.uuid4().hex[:8]
                 log.exception("dashboard callback %s failed (reference %s)", fn.__name__, ref)
-                lang = _callback_lang()
                 out = [_fallback(kind, lang, ref) for kind in kinds]
                 return out[0] if len(out) == 1 else tuple(out)
         return wrapper
@@ -318,6 +326,16 @@ def _denied(kind: str, lang: str):
         return empty_state(lang, message)
     if kind == "empty":
         return []
+    return dash.no_update
+
+
+def _waiting(kind: str, lang: str):
+    """What a part of a page shows while the database is away (live.py redraws it when back)."""
+    message = i18n.t("db.view_waiting", lang)
+    if kind == "figure":
+        return _message_figure(message, i18n.t("db.unreachable_hint", lang), "#868e96")
+    if kind == "alert":
+        return empty_state(lang, message)
     return dash.no_update
 
 

@@ -9,10 +9,18 @@ next to `Input(ids.URL, "search")`. A dcc.Interval (settings.refresh_seconds) po
 "Live" switch pauses it. The navbar shows "Updated HH:MM:SS" (when the dashboard last noticed new
 data or loaded) and "Data as of <queries.db.data_as_of>" (the latest event in the data, METRICS.md
 §0), both in the reporting time zone and the user's language.
+
+The poll also notices a database that is down or too slow (queries.availability): it shows the
+banner "The database is not reachable — retrying…" (`ids.DB_BANNER`) and keeps polling, also
+while Live is paused; when the database answers again it hides the banner and writes a fresh
+DATA_VERSION, so every page redraws by itself. A callback that fails on the database shows the
+banner at once (`on_callback_error`, the app's `on_error`, and charts.guard); any other failure
+of a callback shows a short note with a log reference (`ids.CALLBACK_ERROR`), never a traceback.
 """
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timezone
 
 import dash
@@ -20,6 +28,7 @@ import dash_bootstrap_components as dbc
 from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
+from queries.availability import unavailable_reason
 from queries.db import data_as_of, data_version
 
 from .. import i18n, ids
@@ -69,6 +78,57 @@ def indicator(lang: str, fmt: Formatter, *, version_store: dict | None, as_of: d
     ], className="live-indicator")
 
 
+# --- the database is down or slow ------------------------------------------------------------
+def banner_text(lang: str) -> str:
+    return f"{i18n.t('db.unreachable', lang)} {i18n.t('db.unreachable_hint', lang)}"
+
+
+def banner(lang: str, down: bool = False) -> html.Div:
+    """The "database not reachable" banner under the header (shown while `down`)."""
+    return html.Div(banner_text(lang), id=ids.DB_BANNER, hidden=not down, role="alert",
+                    className="db-banner bi bi-database-exclamation")
+
+
+def error_note(lang: str) -> dbc.Toast:
+    """Where a failed callback outside the guarded charts says so (with the log reference)."""
+    return dbc.Toast(id=ids.CALLBACK_ERROR, is_open=False, dismissable=True, duration=12000,
+                     header=i18n.t("chart.error", lang), icon="danger", className="callback-error")
+
+
+def unavailable_update(lang: str) -> dict:
+    """A Dash callback answer that only shows the banner (for a callback the database failed
+    before it ran, e.g. in the sign-in gate; web/errors.py)."""
+    return {"multi": True, "response": {},
+            "sideUpdate": {ids.DB_BANNER: {"hidden": False, "children": banner_text(lang)}}}
+
+
+def show_unavailable(lang: str) -> None:
+    """Show the banner from inside any callback (dash.set_props: no Output needed)."""
+    dash.set_props(ids.DB_BANNER, {"hidden": False, "children": banner_text(lang)})
+
+
+def on_callback_error(error: Exception):
+    """The app's `on_error`: a callback raised. The database being down shows the banner; any
+    other error a note with a reference to the log line; the outputs stay as they were."""
+    from werkzeug.exceptions import HTTPException
+    if isinstance(error, HTTPException):
+        raise error   # abort(403) and the like keep their status
+    if isinstance(error, PermissionError):   # queries.access.AccessDenied
+        from flask import abort
+        abort(403, description=str(error))
+    from .charts import _callback_lang
+    lang = _callback_lang()
+    reason = unavailable_reason(error)
+    if reason:
+        log.warning("dashboard callback: the database is %s (%s)", reason, error.__class__.__name__)
+        show_unavailable(lang)
+        return None
+    ref = uuid.uuid4().hex[:8]
+    log.error("dashboard callback failed (reference %s)", ref, exc_info=(type(error), error, error.__traceback__))
+    dash.set_props(ids.CALLBACK_ERROR, {"is_open": True, "children": i18n.t("callback.error", lang, ref=ref)})
+    return None
+
+
 def register_callbacks(app: dash.Dash) -> None:
     """Polling and pause (called once by create_dash_app)."""
 
@@ -76,37 +136,54 @@ def register_callbacks(app: dash.Dash) -> None:
         Output(ids.DATA_VERSION, "data"),
         Output(ids.UPDATED_AT, "children"),
         Output(ids.DATA_AS_OF, "children"),
+        Output(ids.DB_BANNER, "hidden"),
+        Output(ids.DB_BANNER, "children"),
         Input(ids.LIVE_INTERVAL, "n_intervals"),
         State(ids.DATA_VERSION, "data"),
         State(ids.URL, "search"),
+        State(ids.DB_BANNER, "hidden"),
         prevent_initial_call=True,
     )
-    def poll(_n, current, search):
+    def poll(_n, current, search, banner_hidden):
         import context
-        from ..urlstate import current_state
+        from ..urlstate import current_state, get_param
         ctx = context.get()
+        was_down = banner_hidden is False
         try:
             with ctx.engine.connect() as conn:
                 version = data_version(conn)
-                if current and current.get("version") == version:
+                if not was_down and current and current.get("version") == version:
                     raise PreventUpdate  # nothing changed: no redraw anywhere
                 as_of = data_as_of(conn)
         except PreventUpdate:
             raise
-        except Exception:  # noqa: BLE001 - a failed poll must not break the page; try next tick
-            log.exception("live refresh: polling the data version failed")
-            raise PreventUpdate from None
+        except Exception as exc:  # noqa: BLE001 - a failed poll must not break the page; try next tick
+            reason = unavailable_reason(exc)
+            if not reason:
+                log.exception("live refresh: polling the data version failed")
+                raise PreventUpdate from None
+            log.warning("live refresh: the database is %s (%s)", reason, exc.__class__.__name__)
+            if was_down:
+                raise PreventUpdate from None   # the banner is up already
+            lang = get_param(search, "lang")
+            lang = lang if lang in i18n.LANGUAGES else i18n.request_lang()
+            return dash.no_update, dash.no_update, dash.no_update, False, banner_text(lang)
         state = current_state(search)
         fmt = state.formatter()
+        # a fresh store (new "at") also when the version is the same: back from an outage,
+        # every page redraws what it could not draw while the database was away
         store = version_data(version)
-        return store, updated_text(store, fmt, state.lang), as_of_text(as_of, fmt, state.lang)
+        return (store, updated_text(store, fmt, state.lang), as_of_text(as_of, fmt, state.lang),
+                True, dash.no_update)
 
     @app.callback(
         Output(ids.LIVE_INTERVAL, "disabled"),
         Input(ids.LIVE_PAUSE, "value"),
+        Input(ids.DB_BANNER, "hidden"),
     )
-    def pause(live_on):
-        return not bool(live_on)
+    def pause(live_on, banner_hidden):
+        # paused, but the database is away: keep polling to notice when it is back
+        return not bool(live_on) and banner_hidden is not False
 
     app.clientside_callback(
         "function(on) { return on ? 'live-dot' : 'live-dot paused'; }",

@@ -127,8 +127,12 @@ def start_import(engine, files: dict[str, Path], folder: Path, *, tz_name: str, 
             write_status(folder, status)
 
     def run():
+        # an own engine without the serving engine's DB_STATEMENT_TIMEOUT: a bulk load may take longer
+        from queries.db import make_engine
+        own = make_engine(engine.url.render_as_string(hide_password=False)) \
+            if engine.dialect.name == "postgresql" else None
         try:
-            report = import_files(engine, files, tz_name=tz_name, replace=replace, progress=progress)
+            report = import_files(own or engine, files, tz_name=tz_name, replace=replace, progress=progress)
             status.update(state="done", rows_by_table=report.rows_by_table, seconds=report.seconds)
         except CsvImportError as exc:
             status.update(state="failed", error=error_dict(exc))
@@ -138,6 +142,8 @@ def start_import(engine, files: dict[str, Path], folder: Path, *, tz_name: str, 
             status.update(state="failed", error={"text": f"internal error ({exc.__class__.__name__}); "
                                                          f"the server log has the details, reference {ref}"})
         finally:
+            if own is not None:
+                own.dispose()
             for path in files.values():
                 Path(path).unlink(missing_ok=True)
             status.pop("_written", None)
