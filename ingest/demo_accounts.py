@@ -91,13 +91,16 @@ def make_accounts(rng, cal: Calendar, cust: Customers, owners: Owners, deals: De
     score = (4.4 - 1.1 * np.log2(res_h / res_median) - 0.5 * (cat == 1) + rng.normal(0, 0.7, m))
     rating = np.clip(np.round(score), 1, 5).astype(np.int64)
     rating = np.where((resolved != NULL_TS) & (rng.random(m) < 0.65), rating, -1)
-    # a bad experience: most of these customers leave. Unhappy customers stop ordering weeks
-    # before they complain, so the churn shows in "service and retention" (METRICS §8)
-    bad = (rating >= 1) & (rating <= 2) & (rng.random(m) < 0.7)
+    # a bad experience: nearly all of these customers leave. Their ordering dries up months
+    # before the complaint (3-11 months: dissatisfaction builds up), so the churn shows in
+    # "service and retention" (METRICS §8) also over a whole year, whose base counts any order
+    # in the period: on the 5,000-deal demo 45 % of bad-case customers vs 56 % without a case
+    # order in 2026, 12 % vs 54 % in 2026-Q3.
+    bad = (rating >= 1) & (rating <= 2) & (rng.random(m) < 0.9)
     leave = np.full(n, _NEVER, np.int64)
     np.minimum.at(leave, cc[bad], opened[bad])
     leaving = leave < _NEVER
-    quiet = leave - (rng.uniform(20, 60, n) * DAY).astype(np.int64)
+    quiet = leave - (rng.uniform(90, 330, n) * DAY).astype(np.int64)
     churn = np.where(buyer, np.where(leaving, np.maximum(leave, last_win + DAY), churn), _NEVER)
     active_to = np.minimum(np.minimum(churn, end), np.where(leaving, quiet, _NEVER))
 

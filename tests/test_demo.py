@@ -315,3 +315,38 @@ def test_customers_with_a_badly_rated_case_churn_more_often(csv_5000):
     bad_share = sum(c in churned for c in bad) / len(bad)
     happy_share = sum(c in churned for c in happy) / len(happy)
     assert bad_share > happy_share + 0.2, (bad_share, happy_share)
+
+
+def _retention_shares(rows, start: str, end: str) -> tuple[float, float]:
+    """METRICS.md §8 "service and retention" by hand over the CSV rows (UTC, ISO text compare):
+    of the customers ordering in the 12 months before `start`, the share ordering in [start, end)
+    among those with a case resolved in the period rated ≤ 2, and among those with no case open
+    at any time of the period."""
+    base_start = str(int(start[:4]) - 1) + start[4:]
+    ordered_before, ordered_in = set(), set()
+    for o in rows("orders"):
+        t = o["ordered_at"]
+        if base_start <= t < start:
+            ordered_before.add(o["customer_id"])
+        elif start <= t < end:
+            ordered_in.add(o["customer_id"])
+    bad, had_case = set(), set()
+    for c in rows("cases"):
+        resolved = c["resolved_at"]
+        if c["opened_at"] < end and not (resolved and resolved < start):
+            had_case.add(c["customer_id"])
+        if resolved and start <= resolved < end and c["satisfaction"] and int(c["satisfaction"]) <= 2:
+            bad.add(c["customer_id"])
+    bad &= ordered_before
+    no_case = ordered_before - had_case
+    return (len(bad & ordered_in) / len(bad), len(no_case & ordered_in) / len(no_case))
+
+
+def test_service_and_retention_shows_the_churn_after_a_bad_case(csv_5000):
+    """The service page's retention sentence must have something to say on the demo: customers
+    after a badly rated case order less often than customers without a case. (Over a whole
+    year the definition dilutes it: a customer who leaves after a bad case in the autumn still
+    counts as ordering in the period with its orders of the spring.)"""
+    for start, end in (("2025-07-01", "2025-10-01"), ("2025-10-01", "2026-01-01")):
+        bad, none = _retention_shares(csv_5000, start, end)
+        assert bad < none - 0.1, (start, bad, none)
