@@ -58,6 +58,13 @@ def _bad_request(param: str | None, message: str):
     return jsonify({"error": message, "parameter": param}), 400
 
 
+def _check_stage(req, pipeline) -> None:
+    """`stage` against the configured pipeline (PIPELINE_STAGES), before any query runs."""
+    stage = req.options.get("stage")
+    if stage is not None and stage not in pipeline.stages:
+        raise ParamError("stage", f"unknown stage {stage!r}; 'stage' must be one of {', '.join(pipeline.stages)}")
+
+
 def _view(ep: Endpoint):
     def view():
         ctx = context.get()
@@ -73,6 +80,7 @@ def _view(ep: Endpoint):
             req = parse_request(request.args, ep.params, tz_name=ctx.settings.report_tz, today=today,
                                 uses_period=ep.uses_period, uses_filters=ep.uses_filters)
             req.filters = req.filters.with_access(access)
+            _check_stage(req, ctx.pipeline)
             if "sort" in req.options:
                 req.options["sort"] = parse_sort(req.options["sort"])
             with ctx.engine.connect() as conn:
@@ -82,7 +90,9 @@ def _view(ep: Endpoint):
             return jsonify({"error": str(exc)}), 403
         except ParamError as exc:
             return _bad_request(exc.param, str(exc))
-        except (PeriodError, FilterError, ListError, ValueError, KeyError) as exc:
+        except ListError as exc:
+            return _bad_request(exc.param, str(exc))
+        except (PeriodError, FilterError, ValueError, KeyError) as exc:
             # the query layer rejects values it cannot use (an unknown stage, sort column, …)
             return _bad_request(None, str(exc).strip("'\""))
         body = {"period": {"from": req.period.start.isoformat(), "to": req.period.end.isoformat(),

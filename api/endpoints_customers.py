@@ -85,7 +85,7 @@ def _clv_customers(conn, req, ctx):
     sort = o["sort"] or [("predicted_clv", "desc")]
     for name, _ in sort:
         if name not in df.columns:
-            raise ListError(f"cannot sort by {name!r}; columns: {', '.join(df.columns)}")
+            raise ListError(f"cannot sort by {name!r}; columns: {', '.join(df.columns)}", "sort")
     df = df.sort_values([n for n, _ in sort] + ["customer_id"],
                         ascending=[d == "asc" for _, d in sort] + [True], na_position="last")
     return df.iloc[o["offset"]:o["offset"] + o["limit"]], len(df)

@@ -13,8 +13,11 @@ _TYPES = {"string": {"type": "string"}, "integer": {"type": "integer"}, "number"
           "month": {"type": "string", "pattern": "^[0-9]{4}-(0[1-9]|1[0-2])$"}}
 
 
-def _param(name, schema, description, required=False):
-    return {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+def _param(name, schema, description, required=False, empty_ok=True):
+    out = {"name": name, "in": "query", "required": required, "description": description, "schema": schema}
+    if empty_ok and not required:
+        out["allowEmptyValue"] = True   # `?month=` is the same as leaving `month` out
+    return out
 
 
 def _schema(p):
@@ -35,16 +38,27 @@ def _schema(p):
 def openapi_document(endpoints) -> dict:
     common = [
         _param("from", {"type": "string", "format": "date"}, "period start (ISO date, midnight in REPORT_TZ); "
-               "default: 1 January of this year"),
-        _param("to", {"type": "string", "format": "date"}, "period end, exclusive (ISO date); default: tomorrow"),
+               "give both 'from' and 'to' or neither; default: 1 January of this year", empty_ok=False),
+        _param("to", {"type": "string", "format": "date"}, "period end, exclusive (ISO date), after 'from', at most "
+               "20 years later; default: tomorrow", empty_ok=False),
     ] + [_param(n, {"type": "array", "items": {"type": "string"}}, FILTER_DESCRIPTIONS[n] +
                 "; repeat or comma-separate for several values; (none) selects empty values")
          for n in FILTER_NAMES]
     for p in common[2:]:
         p["style"], p["explode"] = "form", True
-    error = {"description": "bad parameter", "content": {"application/json": {"schema": {
-        "type": "object", "properties": {"error": {"type": "string"}, "parameter": {"type": ["string", "null"]}},
-        "required": ["error"]}}}}
+
+    def error(description, **properties):
+        return {"description": description, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {"error": {"type": "string"}, **properties}, "required": ["error"]}}}}
+    errors = {
+        "400": error("bad parameter (named in `parameter`)", parameter={"type": ["string", "null"]}),
+        "401": error("sign in first: a session or `Authorization: Bearer <token>` (when sign-in is on)"),
+        "403": error("the caller's role may not call this endpoint"),
+        "500": error("internal error; the server log has the details under `reference`",
+                     reference={"type": "string"}),
+        "503": error("the database is not reachable, or it did not answer within DB_STATEMENT_TIMEOUT; "
+                     "retry after `Retry-After` seconds", database={"enum": ["unreachable", "timeout"]}),
+    }
     paths = {}
     for ep in endpoints:
         params = (common if ep.uses_period else []) + [_param(p.name, _schema(p), p.description, p.required)
@@ -59,7 +73,7 @@ def openapi_document(endpoints) -> dict:
             "parameters": params,
             "responses": {"200": {"description": "the metric; keys are the METRICS.md names",
                                   "content": {"application/json": {"schema": ok_schema}}},
-                          "400": error}}}
+                          **errors}}}
     return {"openapi": "3.1.0",
             "info": {"title": "Sales Cycle Dashboard API", "version": "1",
                      "description": "Read-only metrics as defined in METRICS.md. Timestamps are UTC (ISO 8601 with Z)."},

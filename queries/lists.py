@@ -21,7 +21,11 @@ MAX_PAGE = 100_000
 
 
 class ListError(ValueError):
-    """A paging or sorting parameter is malformed."""
+    """A paging or sorting parameter is malformed; `param` names it when known ("sort", "limit")."""
+
+    def __init__(self, message: str, param: str | None = None):
+        super().__init__(message)
+        self.param = param
 
 
 def deal_list_columns():
@@ -55,7 +59,7 @@ def page(conn, base, where, *, filters, limit: int = 100, offset: int = 0, sort=
     `base`; ties and the default order use the first column, so pages are stable.
     """
     if not (0 <= limit <= MAX_PAGE) or offset < 0:
-        raise ListError(f"limit must be 0..{MAX_PAGE} and offset ≥ 0")
+        raise ListError(f"limit must be 0..{MAX_PAGE} and offset ≥ 0", "limit" if offset >= 0 else "offset")
     require_rows(filters.access)
     stmt = visible_select(base, filters.access).where(where)
     sub = stmt.subquery("rows")
@@ -64,9 +68,9 @@ def page(conn, base, where, *, filters, limit: int = 100, offset: int = 0, sort=
     default_sort = [(n, d) for n, d in (default_sort or []) if n in sub.c]  # may be redacted
     for name, direction in (sort or default_sort or []):
         if name not in sub.c:
-            raise ListError(f"cannot sort by {name!r}; columns: {', '.join(sub.c.keys())}")
+            raise ListError(f"cannot sort by {name!r}; columns: {', '.join(sub.c.keys())}", "sort")
         if direction not in ("asc", "desc"):
-            raise ListError(f"sort direction must be asc or desc, got {direction!r}")
+            raise ListError(f"sort direction must be asc or desc, got {direction!r}", "sort")
         col = sub.c[name]
         order.append(col.asc() if direction == "asc" else col.desc())
     first = list(sub.c)[0]
