@@ -4,21 +4,26 @@
  * ("2025-12-31 14:05"), already in the reporting time zone. */
 var dagfuncs = (window.dashAgGridFunctions = window.dashAgGridFunctions || {});
 
+/* Negative numbers with the minus sign U+2212, as dashboard/formatting.py writes them. */
+function minusSign(text) {
+  return text.replace(/^-/, "\u2212");
+}
+
 dagfuncs.fmtNumber = function (value, lang, decimals) {
   if (value === null || value === undefined || value === "" || isNaN(value)) return "–";
-  return new Intl.NumberFormat(lang === "de" ? "de-DE" : "en-US", {
+  return minusSign(new Intl.NumberFormat(lang === "de" ? "de-DE" : "en-US", {
     minimumFractionDigits: decimals,
     maximumFractionDigits: decimals,
-  }).format(value);
+  }).format(value));
 };
 
 dagfuncs.fmtMoney = function (value, lang, currency) {
   if (value === null || value === undefined || value === "" || isNaN(value)) return "–";
   try {
-    return new Intl.NumberFormat(lang === "de" ? "de-DE" : "en-US", {
+    return minusSign(new Intl.NumberFormat(lang === "de" ? "de-DE" : "en-US", {
       style: "currency",
       currency: currency || "EUR",
-    }).format(value);
+    }).format(value));
   } catch (e) {
     return dagfuncs.fmtNumber(value, lang, 2) + " " + currency;
   }
@@ -26,11 +31,11 @@ dagfuncs.fmtMoney = function (value, lang, currency) {
 
 dagfuncs.fmtPercent = function (value, lang) {
   if (value === null || value === undefined || value === "" || isNaN(value)) return "–";
-  return new Intl.NumberFormat(lang === "de" ? "de-DE" : "en-US", {
+  return minusSign(new Intl.NumberFormat(lang === "de" ? "de-DE" : "en-US", {
     style: "percent",
     minimumFractionDigits: 1,
     maximumFractionDigits: 1,
-  }).format(value);
+  }).format(value));
 };
 
 /* "2025-12-31 14:05" -> "31.12.2025 14:05" (de) or unchanged (en); withTime=false drops the clock. */

@@ -20,6 +20,9 @@ from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 from flask import Flask
 
+from auth import texts as auth_texts
+from auth.web import ADMIN_PATH
+
 from . import i18n, ids
 from .components import drilldown, filter_bar, live, navbar
 from .pages import PAGES
@@ -45,14 +48,16 @@ def _shell_data(engine):
 
 
 def render_header(state, pathname, search, *, version_store, as_of, options, live_on=True) -> list:
-    """Navbar and filter bar for `state` (used at page load and on a language change)."""
+    """Navbar and filter bar for `state` (used at page load and on a language change). The live
+    block ends the filter bar's row: in the navbar ten links and it did not fit one row."""
     fmt = state.formatter()
     block = live.indicator(state.lang, fmt, version_store=version_store, as_of=as_of, live_on=live_on)
     embed_texts = html.Div(id="embed-texts", hidden=True, **{
         "data-copy": i18n.t("embed.copy", state.lang), "data-copied": i18n.t("embed.copied", state.lang),
         "data-manual": i18n.t("embed.manual", state.lang)})
-    return [embed_texts, navbar.navbar(state.lang, pathname, search, block),
-            dbc.Container(filter_bar.filter_bar(state, options, state.lang), fluid=True, className="filter-wrap")]
+    return [embed_texts, navbar.navbar(state.lang, pathname, search),
+            dbc.Container(html.Div([filter_bar.filter_bar(state, options, state.lang), block], className="filter-row"),
+                          fluid=True, className="filter-wrap")]
 
 
 def serve_layout():
@@ -100,6 +105,7 @@ def _register_shell_callbacks(app: dash.Dash) -> None:
 
     # The browser tab title in the page's language (after the pages router set its own).
     titles = {lang: {p.path: f"{i18n.t(p.label_key, lang)} · {i18n.t('app.title', lang)}" for p in PAGES}
+              | {ADMIN_PATH: f"{auth_texts.text('nav.admin', lang)} · {i18n.t('app.title', lang)}"}
               for lang in i18n.LANGUAGES}
     app.clientside_callback(
         """

@@ -8,6 +8,9 @@
     fmt.money(None)         -> "–"                 (METRICS.md §0: null is shown as "–")
 
 German texts use a no-break space (U+00A0) between number and unit so "1.234 €" never wraps.
+Signs are the formatter's in both languages: negatives get the minus sign U+2212 ("−4,0 %",
+"−€12.3k", as plotly draws its axes), changes a "+", and a change that rounds to zero is "±0 %"
+(`fmt.signed(...)`, `fmt.is_zero(...)`); CSV exports keep the ASCII "-" (components/grid.py).
 Charts: `fmt.plotly_config()` is the dcc.Graph config (locale with German month names and
 separators, served inline, no CDN), `fmt.separators` the layout.separators, and
 `fmt.hover_money("y")` etc. the hovertemplate pieces in the same style.
@@ -23,6 +26,8 @@ from queries.period import to_local
 
 NULL = "–"
 NBSP = "\u00a0"
+MINUS = "\u2212"   # the minus sign of every formatted number (not the hyphen "-")
+PLUS_MINUS = "±"    # a change that rounds to zero
 
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "JPY": "¥"}
 
@@ -103,19 +108,37 @@ class Formatter:
         return text
 
     def number(self, value, decimals: int = 0) -> str:
-        """1234.5 -> "1.234,5" (de) / "1,234.5" (en); negative with a minus sign."""
+        """1234.5 -> "1.234,5" (de) / "1,234.5" (en); negative with the minus sign "−"."""
         if _is_null(value):
             return NULL
         value = round(float(value), decimals)
-        sign = "-" if value < 0 else ""
+        sign = MINUS if value < 0 else ""
         return sign + self._grouped(value, decimals)
+
+    @staticmethod
+    def is_zero(value, decimals: int = 1) -> bool:
+        """Whether `value` shows as zero with `decimals` decimals (a change of "±0")."""
+        return not _is_null(value) and round(abs(float(value)), decimals) == 0
+
+    def signed(self, value, decimals: int = 1, unit: str = "") -> str:
+        """A change with its sign: +2,5 / −2,5 / ±0 (one that rounds to zero, without decimals);
+        `unit` follows after a no-break space (German) or directly ("%" in English)."""
+        if _is_null(value):
+            return NULL
+        if self.is_zero(value, decimals):
+            text = PLUS_MINUS + "0"
+        else:
+            text = ("+" if value > 0 else MINUS) + self._grouped(round(float(value), decimals), decimals)
+        if not unit:
+            return text
+        return f"{text}{unit}" if unit == "%" and not self.de else f"{text}{NBSP}{unit}"
 
     def money(self, value, decimals: int = 2) -> str:
         """1234.56 -> "1.234,56 €" (de) / "€1,234.56" (en); unknown currencies by their code."""
         if _is_null(value):
             return NULL
         value = round(float(value), decimals)
-        sign = "-" if value < 0 else ""
+        sign = MINUS if value < 0 else ""
         digits = self._grouped(value, decimals)
         if self.de:
             return f"{sign}{digits}{NBSP}{self.symbol}"
@@ -134,8 +157,8 @@ class Formatter:
                 if self.de:
                     return f"{scaled}{NBSP}{de_unit}{NBSP}{self.symbol}"
                 sep = "" if len(self.symbol) == 1 else NBSP
-                sign = "-" if scaled.startswith("-") else ""
-                return f"{sign}{self.symbol}{sep}{scaled.lstrip('-')}{en_unit}"
+                sign = MINUS if scaled.startswith(MINUS) else ""
+                return f"{sign}{self.symbol}{sep}{scaled.lstrip(MINUS)}{en_unit}"
         return self.money(v, 0)
 
     def percent(self, ratio, decimals: int = 1) -> str:
@@ -146,20 +169,17 @@ class Formatter:
         return f"{text}{NBSP}%" if self.de else f"{text}%"
 
     def points(self, delta_ratio, decimals: int = 1, unit: str | None = None) -> str:
-        """A difference of two ratios in percentage points: 0.021 -> "+2,1 Pp." / "+2.1 pp"."""
+        """A difference of two ratios in percentage points: 0.021 -> "+2,1 Pp." / "+2.1 pp",
+        −0.005 -> "−0.5 pp", 0.0004 -> "±0 pp"."""
         if _is_null(delta_ratio):
             return NULL
-        unit = unit or ("Pp." if self.de else "pp")
-        text = self.number(abs(float(delta_ratio)) * 100, decimals)
-        sign = "+" if delta_ratio > 0 else ("-" if delta_ratio < 0 else "±")
-        return f"{sign}{text}{NBSP}{unit}"
+        return self.signed(float(delta_ratio) * 100, decimals, unit or ("Pp." if self.de else "pp"))
 
     def signed_percent(self, ratio, decimals: int = 1) -> str:
-        """+12,3 % / -4.0%: a relative change."""
+        """A relative change: +12,3 % / −4.0% / ±0 % (rounds to zero)."""
         if _is_null(ratio):
             return NULL
-        sign = "+" if ratio > 0 else ("-" if ratio < 0 else "±")
-        return sign + self.percent(abs(float(ratio)), decimals)
+        return self.signed(float(ratio) * 100, decimals, "%")
 
     def days(self, value, decimals: int = 1) -> str:
         """A duration in (fractional) days: 12.5 -> "12,5 Tage" / "12.5 days"."""

@@ -100,6 +100,20 @@ def test_kpi_card_rate_change_in_points_and_lower_is_better_colour():
     assert "bad" in badge.children[0].className      # longer cycle is worse
 
 
+@pytest.mark.parametrize("value,previous", [(100, 100), (100.04, 100), (99.96, 100)])
+def test_kpi_card_no_change_is_grey_without_an_arrow(value, previous):
+    card = kpi_card("won_revenue", "en", Formatter("en"), value=value, previous=previous, compare_label="vs")
+    badge = [c for c in card.children.children if isinstance(c, html.Div) and c.className == "kpi-change-row"][0]
+    assert badge.children[0].children == "±0%" and "neutral" in badge.children[0].className
+    rate = kpi_card("win_rate", "de", Formatter("de"), value=0.3, previous=0.3004, compare_label="vs")
+    assert "±0\u00a0Pp." in _texts(rate) and "▲" not in _texts(rate) and "▼" not in _texts(rate)
+
+
+def test_kpi_card_falling_value_has_a_down_arrow_without_sign():
+    card = kpi_card("won_revenue", "en", Formatter("en"), value=80, previous=100, compare_label="vs")
+    assert "▼ 20.0%" in _texts(card) and "\u2212" not in _texts(card)
+
+
 def test_kpi_card_without_data():
     card = kpi_card("avg_deal_size", "en", Formatter("en"), value=None, previous=None)
     assert "–" in _texts(card) and "no comparison" in _texts(card)

@@ -3,7 +3,7 @@ from datetime import date, datetime
 
 import pytest
 
-from dashboard.formatting import NBSP, NULL, PLOTLY_LOCALE_DE, Formatter
+from dashboard.formatting import MINUS, NBSP, NULL, PLOTLY_LOCALE_DE, Formatter
 
 DE = Formatter("de", "EUR", "Europe/Berlin")
 EN = Formatter("en", "EUR", "Europe/Berlin")
@@ -18,8 +18,9 @@ def test_money_in_english_has_euro_before():
 
 
 def test_negative_money_and_rounding():
-    assert DE.money(-1234.565, 0) == f"-1.235{NBSP}€"
-    assert EN.money(-0.004) == "€0.00"  # rounds to zero: no "-€0.00"
+    assert DE.money(-1234.565, 0) == f"{MINUS}1.235{NBSP}€"     # the minus sign U+2212, not "-"
+    assert EN.money(-0.004) == "€0.00"  # rounds to zero: no "−€0.00"
+    assert MINUS == "\u2212" and DE.number(-3) == EN.number(-3) == "\u22123"
 
 
 def test_unknown_currency_is_shown_by_its_code():
@@ -65,15 +66,28 @@ def test_compact_money_for_cards():
     assert EN.money_compact(1_234_567) == "€1.2M"
     assert EN.money_compact(45_600) == "€45.6k"
     assert EN.money_compact(9_999) == "€9,999"          # small values stay exact
-    assert EN.money_compact(-12_345) == "-€12.3k"
+    assert EN.money_compact(-12_345) == f"{MINUS}€12.3k"
     assert EN.money_compact(250_000_000) == "€250M"      # three digits: no decimal
 
 
 def test_percentage_points_and_signed_change():
     assert DE.points(0.021) == f"+2,1{NBSP}Pp."
-    assert EN.points(-0.005) == f"-0.5{NBSP}pp"
+    assert EN.points(-0.005) == f"{MINUS}0.5{NBSP}pp"
     assert EN.signed_percent(0.123) == "+12.3%"
-    assert DE.signed_percent(-0.04) == f"-4,0{NBSP}%"
+    assert DE.signed_percent(-0.04) == f"{MINUS}4,0{NBSP}%"
+
+
+@pytest.mark.parametrize("value", [0, 0.0004, -0.0004])
+def test_a_change_that_rounds_to_zero_is_plus_minus_zero(value):
+    # "+0.0%" or "−0.0%" would claim a direction the reader cannot see
+    assert EN.signed_percent(value) == "±0%" and DE.signed_percent(value) == f"±0{NBSP}%"
+    assert EN.points(value) == f"±0{NBSP}pp" and DE.points(value) == f"±0{NBSP}Pp."
+    assert EN.signed_percent(0.0006) == "+0.1%" and EN.signed_percent(-0.0006) == f"{MINUS}0.1%"
+
+
+def test_signed_numbers_share_the_signs():
+    assert DE.signed(-2.345, 1) == f"{MINUS}2,3" and EN.signed(1234.5, 1, "days") == f"+1,234.5{NBSP}days"
+    assert DE.signed(0.01, 1) == "±0" and EN.signed(None) == NULL
 
 
 def test_month_labels():

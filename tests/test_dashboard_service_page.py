@@ -46,7 +46,7 @@ def test_retention_sentence_in_english_names_shares_group_sizes_and_chance():
     assert s[1] == "Groups: 6 of 10 customers with a poorly rated case, 6 of 12 customers without a case."
     # 0.6 − 0.5 = +10 pp; with groups of 10 and 12 the interval (−28 to +44 pp) holds 0
     assert s[2] == (f"With groups of this size the difference of +10{NB}pp may well be chance "
-                    f"(95% interval -28{NB}pp to +44{NB}pp).")
+                    f"(95% interval \u221228{NB}pp to +44{NB}pp).")
     assert "association, not a cause" in s[3]
 
 
@@ -63,9 +63,9 @@ def test_retention_sentence_in_german():
 def test_a_clear_difference_is_called_larger_than_chance():
     # 20 of 100 against 60 of 100: −40 pp, the interval lies wholly below 0
     en = retention_sentences(_retention(100, 20, 100, 60, base=300), EN, "en")
-    assert en[2].startswith(f"The difference of -40{NB}pp is larger than chance alone would explain")
+    assert en[2].startswith(f"The difference of \u221240{NB}pp is larger than chance alone would explain")
     de = retention_sentences(_retention(100, 20, 100, 60, base=300), DE, "de")
-    assert de[2].startswith(f"Der Unterschied von -40{NB}Pp. ist größer, als Zufall allein erklären würde")
+    assert de[2].startswith(f"Der Unterschied von \u221240{NB}Pp. ist größer, als Zufall allein erklären würde")
 
 
 @pytest.mark.parametrize("bad_n, none_n", [(9, 50), (50, 9), (0, 0)])

@@ -212,9 +212,11 @@ def revenue_target_figure(months: list[str], actual: list, target: list | None, 
                                  line=dict(color=TARGET, width=2, dash="dash"), marker=dict(size=5),
                                  connectgaps=False,
                                  hovertemplate=f"%{{x}}<br>{target_name}: {fmt.hover_money('y')}<extra></extra>"))
+    # two-line ticks ("Dec<br>2025"): a year of months fits without rotated labels
     fig.update_layout(yaxis=dict(gridcolor=GRID, zeroline=False, rangemode="tozero", **fmt.money_axis()),
-                      xaxis=dict(type="category", gridcolor="rgba(0,0,0,0)"), bargap=0.3,
-                      showlegend=True, margin=dict(l=8, r=8, t=28, b=8))
+                      xaxis=dict(type="category", gridcolor="rgba(0,0,0,0)", tickmode="array", tickvals=labels,
+                                 ticktext=[label.replace(" ", "<br>", 1) for label in labels]),
+                      bargap=0.3, showlegend=True, margin=dict(l=8, r=8, t=28, b=8))
     return fig
 
 

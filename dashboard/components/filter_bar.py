@@ -63,9 +63,11 @@ def _toggle_children(n_active: int, lang: str) -> list:
     return [html.I(className="bi bi-funnel me-1"), i18n.t("filters.button", lang), badge]
 
 
-def _compare_text(state: ViewState) -> str:
+def _compare_text(state: ViewState) -> list:
+    """"Compare with:" over the comparison period (two short lines keep the row on one line)."""
     fmt = state.formatter()
-    return f"{i18n.t('compare.label', state.lang)}: {fmt.period(state.compare_period.start, state.compare_period.end)}"
+    return [html.Span(f"{i18n.t('compare.label', state.lang)}:", className="fb-compare-name"),
+            html.Span(fmt.period(state.compare_period.start, state.compare_period.end), className="fb-compare-period")]
 
 
 def _n_active(filters: Filters) -> int:

@@ -7,7 +7,8 @@
         trend=[(row["month"], row["won_revenue"]) for row in trend],
         target=attainment["target"], elapsed=elapsed_fraction(state.period, today))
 
-The KPI's look is in KPI_SPECS (format kind, whether up is good, whether a target is pro-rated
+The status word (on track / at risk / off track) sits top right beside the label, the target
+line with its progress bar at the bottom. The KPI's look is in KPI_SPECS (format kind, whether up is good, whether a target is pro-rated
 over the period); the label is `t("kpi.<name>")`. Target colours (METRICS.md §2
 target_attainment; "pro rata" for sums over a period that is still running):
     on track  (green)  actual ≥ 100 % of the (pro-rata) target
@@ -97,26 +98,33 @@ def target_status(actual, target, *, higher_is_better: bool = True, additive: bo
 
 
 def _change_badge(spec: KpiSpec, value, previous, fmt: Formatter, lang: str, compare_label: str):
+    """"▲ 12.0%" (green when up is good, red when not), or a grey "±0%" without an arrow for a
+    change that shows as zero."""
     if spec.change == "points":
-        delta = None if value is None or previous is None else value - previous
-        text = fmt.points(delta) if delta is not None else None
+        delta = None if value is None or previous is None else (value - previous) * 100   # in points
+        text = fmt.points(delta / 100) if delta is not None else None
     else:
-        delta = change_ratio(value, previous)
-        text = fmt.signed_percent(delta) if delta is not None else None
+        ratio = change_ratio(value, previous)
+        delta = None if ratio is None else ratio * 100                                     # in percent
+        text = fmt.signed_percent(ratio) if ratio is not None else None
     if delta is None:
         return html.Div([html.Span("–", className="kpi-change neutral"),
                          html.Span(i18n.t("kpi.no_change", lang), className="kpi-compare")],
                         className="kpi-change-row")
-    arrow = "▲" if delta > 0 else ("▼" if delta < 0 else "▬")
-    good = (delta > 0) == spec.higher_is_better if delta != 0 else None
-    cls = "neutral" if good is None else ("good" if good else "bad")
-    return html.Div([html.Span(f"{arrow} {text.lstrip('+-±')}", className=f"kpi-change {cls}"),
+    if fmt.is_zero(delta, 1):  # the badge shows one decimal: 0.04 % is no change to the reader
+        shown, cls = text, "neutral"
+    else:
+        good = (delta > 0) == spec.higher_is_better
+        shown = f"{'▲' if delta > 0 else '▼'} {text[1:]}"   # the arrow replaces the sign
+        cls = "good" if good else "bad"
+    return html.Div([html.Span(shown, className=f"kpi-change {cls}"),
                      html.Span(compare_label, className="kpi-compare")], className="kpi-change-row")
 
 
 def _target_row(spec: KpiSpec, value, target, elapsed: float, fmt: Formatter, lang: str):
+    """(the target line with its progress bar, the status word for the card's head) or (None, None)."""
     if target is None:
-        return None
+        return None, None
     status, ratio = target_status(value, target, higher_is_better=spec.higher_is_better,
                                   additive=spec.additive, elapsed=elapsed)
     target_text = i18n.t("kpi.target", lang, target=fmt.value(target, spec.kind))
@@ -124,17 +132,17 @@ def _target_row(spec: KpiSpec, value, target, elapsed: float, fmt: Formatter, la
     pct = i18n.t("kpi.attainment", lang, pct=fmt.percent(attainment, 0)) if attainment is not None else NULL
     bar_value = 0 if attainment is None else max(0.0, min(1.0, attainment)) * 100
     color = {"on_track": "success", "at_risk": "warning", "off_track": "danger"}.get(status, "secondary")
-    status_text = i18n.t(f"kpi.{status}", lang) if status else ""
     title = i18n.t("kpi.pro_rata", lang) if spec.additive and elapsed < 1 else None
     marker = None
     if spec.additive and 0 < elapsed < 1:  # where "on track" is today
         marker = html.Div(className="kpi-target-marker", style={"left": f"{elapsed * 100:.1f}%"}, title=title)
-    return html.Div([
+    row = html.Div([
         html.Div([html.Span(target_text), html.Span(pct, className="ms-auto")], className="kpi-target-text"),
         html.Div([dbc.Progress(value=bar_value, color=color, className="kpi-progress"), marker],
                  className="kpi-progress-wrap"),
-        html.Div(status_text, className=f"kpi-status text-{color}", title=title) if status else None,
     ], className="kpi-target")
+    badge = html.Span(i18n.t(f"kpi.{status}", lang), className=f"kpi-status text-{color}", title=title) if status else None
+    return row, badge
 
 
 def kpi_card(name: str, lang: str, fmt: Formatter, *, value, previous=None, compare_label: str = "",
@@ -154,14 +162,17 @@ def kpi_card(name: str, lang: str, fmt: Formatter, *, value, previous=None, comp
         fig = charts.sparkline_figure(values, labels=[fmt.month(m) for m in months])
         fig.data[0].update(hovertext=hover_texts, hovertemplate="%{hovertext}<extra></extra>")
         spark = dcc.Graph(figure=fig, config={"displayModeBar": False, "responsive": True},
-                          className="kpi-spark", style={"height": "38px"})
+                          className="kpi-spark", style={"height": "32px"})
+    target_row, status = _target_row(spec, value, target, elapsed, fmt, lang)
     body = [
         html.Div(label, className="kpi-label"),
         html.Div(fmt.value(value, spec.kind), className="kpi-value"),
         _change_badge(spec, value, previous, fmt, lang, compare_label),
         spark if spark is not None else html.Div(className="kpi-spark-empty"),
         html.Div(note, className="kpi-note") if note else None,
-        _target_row(spec, value, target, elapsed, fmt, lang),
+        target_row,
+        status,   # drawn top right (style.css), beside the label
     ]
     kwargs = {"id": card_id} if card_id is not None else {}
-    return dbc.Card(dbc.CardBody([b for b in body if b is not None]), className="kpi-card h-100", **kwargs)
+    return dbc.Card(dbc.CardBody([b for b in body if b is not None], className="kpi-has-status" if status else None),
+                    className="kpi-card h-100", **kwargs)

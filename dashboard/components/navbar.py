@@ -1,5 +1,9 @@
-"""The top navbar: logo, page links (keeping the view state), live indicator, language switch,
+"""The top navbar: logo, page links (keeping the view state), language switch,
 the signed-in user with "Sign out" (auth/), and the banner when sign-in is off.
+
+The row must not wrap at 1280 px (ten links in German with a signed-in user): below 1600 px the
+brand shows only its logo, below 1400 px the links lose their icons and "Sign out" its text
+(assets/style.css); the live block sits in the filter bar's row (dashboard/app.py).
 
 Only the pages the user's role may see get a link (auth.roles.may_see_page); the admin page's
 link is shown to admins only. Hiding links is a courtesy: the gate refuses the pages anyway."""
@@ -39,11 +43,16 @@ def _active(page_path: str, pathname: str | None) -> bool:
     return current == page_path
 
 
+def _nav_class(pathname: str | None) -> str:
+    """The page links' classes; "on-admin" on the admin page (style.css hides the filter bar)."""
+    return "app-nav me-auto" + (" on-admin" if _active(ADMIN_PATH, pathname) else "")
+
+
 def _lang_search(search: str | None, lang: str) -> str:
     return set_params(search, lang=lang)
 
 
-def navbar(lang: str, pathname: str | None, search: str | None, live_block) -> dbc.Navbar:
+def navbar(lang: str, pathname: str | None, search: str | None, live_block=None) -> dbc.Navbar:
     """The navbar for the current location (links carry `search`, so filters persist)."""
     from auth.request import current_principal
     from auth.roles import may_see_page
@@ -55,7 +64,7 @@ def navbar(lang: str, pathname: str | None, search: str | None, live_block) -> d
              for p in PAGES if p.path in registered and may_see_page(principal, p.key)]
     if ADMIN_PATH in registered and may_see_page(principal, "admin"):
         links.append(dbc.NavItem(dbc.NavLink([html.I(className="bi bi-gear me-1"), auth_texts.text("nav.admin", lang)],
-                                             id=NAV_ADMIN, href=dash.get_relative_path(ADMIN_PATH),
+                                             id=NAV_ADMIN, href=_href(ADMIN_PATH, search),
                                              active=_active(ADMIN_PATH, pathname), className="app-nav-link")))
     lang_links = html.Div([
         dcc.Link(code.upper(), id=lang_link_id(code), href=_href_for(pathname, _lang_search(search, code)),
@@ -67,7 +76,7 @@ def navbar(lang: str, pathname: str | None, search: str | None, live_block) -> d
             dcc.Link([html.Img(src=dash.get_asset_url("logo.svg"), className="app-logo", alt=""),
                       html.Span(i18n.t("app.brand", lang), className="app-brand-text")],
                      href=_href("/", search), className="app-brand"),
-            dbc.Nav(links, navbar=True, className="app-nav me-auto", id=ids.NAV_LINKS),
+            dbc.Nav(links, navbar=True, className=_nav_class(pathname), id=ids.NAV_LINKS),
             live_block,
             lang_links,
             user_block(principal, lang),
@@ -86,8 +95,9 @@ def user_block(principal, lang: str):
     sign_out = None
     if settings.auth_mode == "builtin" or settings.auth_logout_url:
         href = dash.get_relative_path("/logout") if settings.auth_mode == "builtin" else settings.auth_logout_url
-        sign_out = html.A([html.I(className="bi bi-box-arrow-right me-1"), auth_texts.text("nav.sign_out", lang)],
-                          href=href, id=SIGN_OUT, className="ms-2 small text-nowrap")
+        label = auth_texts.text("nav.sign_out", lang)
+        sign_out = html.A([html.I(className="bi bi-box-arrow-right me-1"), html.Span(label, className="app-sign-out-text")],
+                          href=href, id=SIGN_OUT, title=label, className="ms-2 small text-nowrap")
     return html.Div([html.I(className="bi bi-person-circle me-1"),
                      html.Span(principal.label, id=USER_LABEL, className="small text-nowrap"), sign_out],
                     className="d-flex align-items-center ms-3 app-user")
@@ -108,12 +118,15 @@ def _href_for(pathname: str | None, search: str) -> str:
 
 
 def register_callbacks(app: dash.Dash) -> None:
-    """Keep the page links' and language links' hrefs in step with the URL."""
+    """Keep the page links' and language links' hrefs in step with the URL (and the admin link,
+    which only admins have); on the admin page the links' class says so, and the stylesheet hides
+    the filter bar there."""
 
     @app.callback(
         Output(ids.nav_link(ALL), "href"),
         Output(ids.nav_link(ALL), "active"),
         Output(lang_link_id(ALL), "href"),
+        Output(ids.NAV_LINKS, "className"),
         Input(ids.URL, "pathname"),
         Input(ids.URL, "search"),
     )
@@ -124,4 +137,13 @@ def register_callbacks(app: dash.Dash) -> None:
         hrefs = [_href(by_key[k].path, search) for k in keys]
         active = [_active(by_key[k].path, pathname) for k in keys]
         lang_hrefs = [_href_for(pathname, _lang_search(search, code)) for code in langs]
-        return hrefs, active, lang_hrefs
+        return hrefs, active, lang_hrefs, _nav_class(pathname)
+
+    @app.callback(
+        Output(NAV_ADMIN, "href"),
+        Output(NAV_ADMIN, "active"),
+        Input(ids.URL, "pathname"),
+        Input(ids.URL, "search"),
+    )
+    def update_admin_link(pathname, search):
+        return _href(ADMIN_PATH, search), _active(ADMIN_PATH, pathname)

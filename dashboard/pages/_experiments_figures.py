@@ -101,10 +101,7 @@ def experiment_sentence(variant: str, stats: dict, control: dict | None, fmt: Fo
 
 def _signed_points(ratio, fmt: Formatter) -> str:
     """A difference of rates as signed percentage points without the unit: 0.045 -> "+4.5"."""
-    if ratio is None:
-        return fmt.number(None)
-    sign = "+" if ratio > 0 else ("−" if ratio < 0 else "±")
-    return sign + fmt.number(abs(ratio) * 100, 1)
+    return fmt.signed(None if ratio is None else ratio * 100, 1)
 
 
 # --- the list ------------------------------------------------------------------------------------

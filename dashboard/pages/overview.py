@@ -1,5 +1,5 @@
-"""Overview (path "/"): the headline KPIs, a small funnel and won revenue against target, and a
-second row of customer-service KPIs.
+"""Overview (path "/"): the headline KPIs, a small funnel and won revenue against target (all on
+the first screen at 1440×900), and below them the customer-service KPIs.
 
 Numbers: queries.cycle.kpis (METRICS.md §2) for the period and the comparison period,
 queries.cycle.kpi_trend for the sparklines, queries.targets (target_attainment / target_for) for
@@ -41,6 +41,8 @@ AT_PERIOD_END = {"open_pipeline", "weighted_pipeline", "sales_velocity"}
 SERVICE_KPIS = ("backlog", "resolution_hours_median", "csat")
 SERVICE = ids.page_id(PAGE, "service-kpis")  # not in #overview-kpis: that row holds the sales KPIs
 SERVICE_LINK = ids.page_id(PAGE, "service-link")
+#: Height of the funnel and revenue charts: with the two KPI rows they fit a 1440×900 screen.
+CHART_HEIGHT = 250
 
 
 def _deals(conn, period, filters, *, ctx, limit, offset, sort, kind="won", month=None):
@@ -64,15 +66,15 @@ def layout(**query):
         dash.dcc.Loading(html.Div(placeholders, id=ids.OVERVIEW_KPIS, className="kpi-grid"),
                          type="circle", color=charts.PRIMARY, delay_show=300,
                          overlay_style={"visibility": "visible", "opacity": 0.5}),
-        _service_row(lang),
         html.Div([
             html.Div(blocks.chart_card(i18n.t("overview.funnel", lang),
-                                       charts.graph(ids.OVERVIEW_FUNNEL, lang, 300, clickable=True),
+                                       charts.graph(ids.OVERVIEW_FUNNEL, lang, CHART_HEIGHT, clickable=True),
                                        hint=i18n.t("overview.funnel_hint", lang)), className="col-5"),
             html.Div(blocks.chart_card(i18n.t("overview.revenue", lang),
-                                       charts.graph(ids.OVERVIEW_REVENUE, lang, 300, clickable=True),
+                                       charts.graph(ids.OVERVIEW_REVENUE, lang, CHART_HEIGHT, clickable=True),
                                        hint=i18n.t("overview.revenue_hint", lang)), className="col-7"),
-        ], className="row g-3"),
+        ], className="row g-3 mb-3"),
+        _service_row(lang),
         drilldown.panel(PAGE, lang),
     ])
 
