@@ -38,9 +38,10 @@ def _schema(p):
 def openapi_document(endpoints) -> dict:
     common = [
         _param("from", {"type": "string", "format": "date"}, "period start (ISO date, midnight in REPORT_TZ); "
-               "give both 'from' and 'to' or neither; default: 1 January of this year", empty_ok=False),
+               "give both 'from' and 'to' or neither; not before 1900-01-01; default: 1 January of this year",
+               empty_ok=False),
         _param("to", {"type": "string", "format": "date"}, "period end, exclusive (ISO date), after 'from', at most "
-               "20 years later; default: tomorrow", empty_ok=False),
+               "20 years later, not after 2200-01-01; default: tomorrow", empty_ok=False),
     ] + [_param(n, {"type": "array", "items": {"type": "string"}}, FILTER_DESCRIPTIONS[n] +
                 "; repeat or comma-separate for several values; (none) selects empty values")
          for n in FILTER_NAMES]

@@ -11,6 +11,10 @@ from queries.filters import FILTER_NAMES, FilterError, Filters
 from queries.period import Period, PeriodError
 
 
+#: The dates a period may span (the fuzzer found `from=0001-01-01` overflowing a lookback window).
+MIN_DATE, MAX_DATE = date(1900, 1, 1), date(2200, 1, 1)
+
+
 class ParamError(ValueError):
     """A bad query parameter; `param` names it."""
 
@@ -116,6 +120,11 @@ def parse_request(args, params: tuple[Param, ...], *, tz_name: str, today: date,
             raise ParamError("from" if "'from'" in str(exc) and "'to'" not in str(exc) else "to", str(exc)) from None
         if period.days > 366 * 20:
             raise ParamError("to", "the period may be at most 20 years long")
+        # far from date.min/max: lookback windows and comparison periods subtract years from it
+        if period.start < MIN_DATE:
+            raise ParamError("from", f"'from' must be on or after {MIN_DATE.isoformat()}, got {raw_from!r}")
+        if period.end > MAX_DATE:
+            raise ParamError("to", f"'to' must be on or before {MAX_DATE.isoformat()}, got {raw_to!r}")
     filters = Filters()
     if uses_filters:
         try:

@@ -66,7 +66,7 @@ class PrivateCluster:
         return subprocess.run(cmd, check=check, capture_output=True, text=True, timeout=120)
 
     @classmethod
-    def create(cls) -> "PrivateCluster":
+    def create(cls) -> PrivateCluster:
         # not under pytest's tmp_path: its parents are private to root, and postgres must enter
         root = Path(tempfile.mkdtemp(prefix="sales-pg-"))
         if _as_root():

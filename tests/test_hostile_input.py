@@ -9,23 +9,17 @@ a hostile name comes back as data, character for character.
 
 Event payloads (POST /api/v1/events, built separately): extend `test_event_payloads_are_data`.
 """
-import csv
 import json
 import re
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, inspect, select, table
 
 from tests.conftest import WORKED_EXAMPLE
 from tests.dash_client import entry, render_page
+from tests.hostile_data import CAMPAIGN_NAME, CHANNEL, CITY, DROP, IMG, OWNER_NAME, SCRIPT, hostile_folder
 
-SCRIPT = "<script>alert(1)</script>"
-DROP = "'; DROP TABLE deals; --"
-OWNER_NAME = 'Seán O\'Brien "The Closer" <b>'
-CAMPAIGN_NAME = 'Spring "Sale" \'n\' more; DROP TABLE campaigns; --'
-CITY = '"><img src=x onerror=alert(1)>'
-CHANNEL = "x' OR 1=1 --"
 #: what every parameter gets: SQL that would widen a filter or drop a table, and markup
 PAYLOADS = {"sql": "x' OR '1'='1'; DROP TABLE deals; --", "script": '<script>alert(1)</script>"\'><img src=x>'}
 YEAR = {"from": "2025-01-01", "to": "2026-01-01"}
@@ -33,41 +27,10 @@ UNKNOWN = "no-such-value"
 
 
 # --- the data ----------------------------------------------------------------------------------
-def _write(folder: Path, table: str, rows: list[dict]):
-    with open(folder / f"{table}.csv", "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
-
-
-def hostile_folder(folder: Path) -> Path:
-    """CSV files (as a CRM export would bring them) with hostile text in the text fields."""
-    folder.mkdir(parents=True, exist_ok=True)
-    _write(folder, "owners", [{"owner_id": "OWN-HX", "name": OWNER_NAME, "team": "A'Team", "region": "DACH"}])
-    _write(folder, "customers", [
-        {"customer_id": "CX-SCRIPT", "name": SCRIPT, "created_at": "2025-01-05", "region": "DACH", "country": "DE",
-         "city": CITY, "industry": "Retail' OR '1'='1", "company_size": "1-10"},
-        {"customer_id": "CX-DROP", "name": DROP, "created_at": "2025-01-06", "region": "DACH", "country": "DE",
-         "city": "Köln", "industry": "Retail", "company_size": "1-10"}])
-    _write(folder, "campaigns", [{"campaign_id": "CMP-HX", "name": CAMPAIGN_NAME, "channel": "email",
-                                  "started_at": "2025-01-01", "ended_at": "", "cost": "100.00"}])
-    deal = dict(owner_id="OWN-HX", expected_close_at="", status="won", stage="Won", lost_reason="")
-    _write(folder, "deals", [
-        {"deal_id": "D-HX-1", "customer_id": "CX-SCRIPT", "campaign_id": "CMP-HX", "source_channel": "email",
-         "amount": "1000.00", "created_at": "2025-05-01T10:00:00Z", "closed_at": "2025-05-20T10:00:00Z", **deal},
-        {"deal_id": "D-HX-2", "customer_id": "CX-DROP", "campaign_id": "", "source_channel": CHANNEL,
-         "amount": "2000.00", "created_at": "2025-06-01T10:00:00Z", "closed_at": "2025-06-20T10:00:00Z", **deal}])
-    _write(folder, "deal_stage_history", [
-        {"deal_id": d, "stage": s, "entered_at": t} for d, s, t in (
-            ("D-HX-1", "Lead", "2025-05-01T10:00:00Z"), ("D-HX-1", "Won", "2025-05-20T10:00:00Z"),
-            ("D-HX-2", "Lead", "2025-06-01T10:00:00Z"), ("D-HX-2", "Won", "2025-06-20T10:00:00Z"))])
-    return folder
-
-
 def table_counts(engine) -> dict:
     names = sorted(inspect(engine).get_table_names())
     with engine.connect() as conn:
-        return {n: conn.execute(select(func.count()).select_from(text(f'"{n}"'))).scalar() for n in names}
+        return {n: conn.execute(select(func.count()).select_from(table(n))).scalar() for n in names}
 
 
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
@@ -98,16 +61,16 @@ def test_imported_hostile_text_is_stored_as_is(site):
     from queries.schema import campaigns, customers, owners
     with site.engine.connect() as conn:
         names = dict(conn.execute(select(customers.c.customer_id, customers.c.name)
-                                  .where(customers.c.customer_id.in_(["CX-SCRIPT", "CX-DROP"]))).all())
+                                  .where(customers.c.customer_id.in_(["CX-SCRIPT", "CX-DROP", "CX-IMG"]))).all())
         city = conn.execute(select(customers.c.city).where(customers.c.customer_id == "CX-SCRIPT")).scalar()
         owner = conn.execute(select(owners.c.name).where(owners.c.owner_id == "OWN-HX")).scalar()
         campaign = conn.execute(select(campaigns.c.name).where(campaigns.c.campaign_id == "CMP-HX")).scalar()
-    assert names == {"CX-SCRIPT": SCRIPT, "CX-DROP": DROP}
+    assert names == {"CX-SCRIPT": SCRIPT, "CX-DROP": DROP, "CX-IMG": IMG}
     assert (city, owner, campaign) == (CITY, OWNER_NAME, CAMPAIGN_NAME)
     # the import added exactly its rows and dropped nothing
     added = {t: site.counts[t] - site.before_import[t] for t in site.counts}
-    assert {t: n for t, n in added.items() if n} == {"owners": 1, "customers": 2, "campaigns": 1, "deals": 2,
-                                                     "deal_stage_history": 4}
+    assert {t: n for t, n in added.items() if n} == {"owners": 1, "customers": 3, "campaigns": 1, "deals": 3,
+                                                     "deal_stage_history": 6}
 
 
 def test_hostile_names_come_back_as_data_from_the_api(site):
@@ -115,7 +78,7 @@ def test_hostile_names_come_back_as_data_from_the_api(site):
     assert r.status_code == 200 and r.mimetype == "application/json"
     assert r.headers["X-Content-Type-Options"] == "nosniff"      # never sniffed as HTML
     rows = {row["deal_id"]: row for row in r.get_json()["rows"]}
-    assert rows["D-HX-1"]["customer_name"] == SCRIPT and rows["D-HX-2"]["customer_name"] == DROP
+    assert [rows[f"D-HX-{i}"]["customer_name"] for i in (1, 2, 3)] == [SCRIPT, DROP, IMG]
     assert rows["D-HX-1"]["owner_name"] == OWNER_NAME
     # a filter on a hostile value that exists selects exactly its rows (bound, not spliced)
     r = site.client.get("/api/v1/deals", query_string={**YEAR, "kind": "won", "source_channel": CHANNEL})
@@ -207,6 +170,7 @@ PAGE_PARAMS = ("by", "model", "measure", "window", "t0", "t1", "agent", "experim
 
 def hostile_search(payload: str, period_too: bool) -> str:
     from urllib.parse import urlencode
+
     from dashboard.urlstate import RESERVED
     params = {name: payload for name in (*RESERVED, *PAGE_PARAMS)}
     if not period_too:
@@ -270,7 +234,7 @@ def test_every_page_renders_a_hostile_url_as_text(site):
 
 def test_drilldown_grid_shows_the_names_as_text(site):
     from tests.dash_client import call
-    panel = lambda t: {"type": t, "panel": "overview"}  # noqa: E731
+    panel = lambda t: {"type": t, "panel": "overview"}
     req = {"source": "overview.deals", "title": SCRIPT, "params": {"kind": "won"}, "nonce": "n1"}
     resp = call(site.client, ['"dd-body"', "children"],
                 [(panel(t), p) for t, p in (("dd-body", "children"), ("dd-title", "children"),
@@ -284,7 +248,7 @@ def test_drilldown_grid_shows_the_names_as_text(site):
     assert by_type["dd-title"]["children"].startswith(SCRIPT + " — ")     # a text child, not markup
     grid = by_type["dd-body"]["children"]["props"]["children"]["props"]
     names = {row["customer_name"] for row in grid["rowData"]}
-    assert {SCRIPT, DROP} <= names
+    assert {SCRIPT, DROP, IMG} <= names
     assert not grid.get("dangerously_allow_code")
     for col in grid["columnDefs"]:          # the default text renderer: no HTML renderer on any column
         assert "cellRenderer" not in col and "cellRendererSelector" not in col, col

@@ -209,9 +209,8 @@ def test_a_slow_statement_is_cancelled_and_answered_503(fresh_db):
     assert r.status_code == 503 and r.get_json()["database"] == "timeout"
     assert "DB_STATEMENT_TIMEOUT" in r.get_json()["error"]
     no_leak(r.get_data(as_text=True))
-    with pytest.raises(Exception) as info:
-        with app_engine.connect() as conn:
-            conn.execute(text("SELECT pg_sleep(5)"))
+    with pytest.raises(Exception) as info, app_engine.connect() as conn:
+        conn.execute(text("SELECT pg_sleep(5)"))
     assert unavailable_reason(info.value) == "timeout"
     app_engine.dispose()
 
@@ -225,9 +224,8 @@ def test_connecting_to_a_dead_server_fails_within_the_connect_timeout():
         settings = load_settings({"DATABASE_URL": f"postgresql+psycopg://postgres@{host}/x", "DB_CONNECT_TIMEOUT": "2"})
         engine = make_app_engine(settings)
         started = time.perf_counter()
-        with pytest.raises(Exception) as info:
-            with engine.connect():
-                pass
+        with pytest.raises(Exception) as info, engine.connect():
+            pass
         assert time.perf_counter() - started < 6, host
         assert unavailable_reason(info.value) == "unreachable"
         engine.dispose()
