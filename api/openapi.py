@@ -57,8 +57,9 @@ def openapi_document(endpoints) -> dict:
         "403": error("the caller's role may not call this endpoint"),
         "500": error("internal error; the server log has the details under `reference`",
                      reference={"type": "string"}),
-        "503": error("the database is not reachable, or it did not answer within DB_STATEMENT_TIMEOUT; "
-                     "retry after `Retry-After` seconds", database={"enum": ["unreachable", "timeout"]}),
+        "503": error("the database is not reachable (`unreachable`), has no free connection (`busy`) or did not "
+                     "answer within DB_STATEMENT_TIMEOUT (`timeout`); retry after `Retry-After` seconds",
+                     database={"enum": ["unreachable", "busy", "timeout"]}),
     }
     paths = {}
     for ep in endpoints:

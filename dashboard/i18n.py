@@ -56,6 +56,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "db.unreachable_hint": {"de": "Die Seite aktualisiert sich von selbst, sobald sie wieder antwortet.",
                             "en": "The page redraws by itself as soon as it answers again."},
     "db.view_waiting": {"de": "Wartet auf die Datenbank …", "en": "Waiting for the database …"},
+    "db.view_timeout": {"de": "Die Datenbank hat für diese Ansicht zu lange gebraucht.",
+                        "en": "The database took too long for this view."},
+    "db.view_timeout_hint": {"de": "Kürzeren Zeitraum oder mehr Filter wählen, oder später erneut versuchen.",
+                             "en": "Try a shorter period or more filters, or try again later."},
     "callback.error": {"de": "Etwas ist schiefgegangen (Referenz {ref}). Bitte erneut versuchen.",
                        "en": "Something went wrong (reference {ref}). Please try again."},
     # period and comparison

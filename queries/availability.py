@@ -28,12 +28,12 @@ def _chain(error: BaseException):
 
 
 def unavailable_reason(error: BaseException) -> str | None:
-    """"timeout" (a statement ran past DB_STATEMENT_TIMEOUT, or no pooled connection was free
-    within DB_POOL_TIMEOUT), "unreachable" (cannot connect, or the connection broke), or None
-    when `error` is anything else."""
+    """"unreachable" (cannot connect, or the connection broke), "busy" (no pooled connection
+    was free within DB_POOL_TIMEOUT), "timeout" (this statement ran past DB_STATEMENT_TIMEOUT:
+    the database answers, but not this question in time), or None when `error` is anything else."""
     for e in _chain(error):
         if isinstance(e, sa_exc.TimeoutError):          # QueuePool checkout timed out
-            return "timeout"
+            return "busy"
         if isinstance(e, sa_exc.DBAPIError) and e.connection_invalidated:
             return "unreachable"
         orig = e.orig if isinstance(e, sa_exc.DBAPIError) else e

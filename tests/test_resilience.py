@@ -214,6 +214,27 @@ def test_a_slow_statement_is_cancelled_and_answered_503(fresh_db):
     assert unavailable_reason(info.value) == "timeout"
     app_engine.dispose()
 
+    # a dashboard view whose query timed out says so itself; no banner (the database is there)
+    import plotly.io as pio
+    from dashboard.components import charts
+
+    @charts.guard("figure", "alert")
+    def view():
+        raise info.value
+    figure, alert = view()
+    assert "took too long" in pio.to_json(figure) and "took too long" in json.dumps(alert.to_plotly_json(), default=str)
+
+
+def test_no_free_pooled_connection_is_busy_not_a_bug(tmp_path):
+    from queries.availability import unavailable_reason
+    from queries.db import make_engine
+    engine = make_engine(f"sqlite:///{tmp_path / 'pool.db'}", pool_size=1, max_overflow=0, pool_timeout=0.3)
+    with engine.connect(), pytest.raises(Exception) as info, engine.connect():
+        pass
+    assert unavailable_reason(info.value) == "busy"
+    assert unavailable_reason(RuntimeError("a bug")) is None
+    engine.dispose()
+
 
 def test_connecting_to_a_dead_server_fails_within_the_connect_timeout():
     from app import make_app_engine

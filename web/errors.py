@@ -36,6 +36,8 @@ TEXTS = {
                    "de": "Der Fehler wurde protokolliert (Referenz {ref}). Bitte später erneut versuchen."},
     "api_unavailable": {"en": "the database is not reachable; retry later",
                         "de": "the database is not reachable; retry later"},
+    "api_busy": {"en": "every database connection is in use (DB_POOL_TIMEOUT); retry later",
+                 "de": "every database connection is in use (DB_POOL_TIMEOUT); retry later"},
     "api_timeout": {"en": "the database did not answer in time (DB_STATEMENT_TIMEOUT); retry later or "
                           "ask for less (shorter period, fewer rows)",
                     "de": "the database did not answer in time (DB_STATEMENT_TIMEOUT); retry later or "
@@ -79,7 +81,7 @@ def _page(title: str, body: str, lang: str, status: int, refresh: int | None = N
 
 
 def unavailable_response(reason: str):
-    """The 503 answer to a request the database could not serve (down: "unreachable", slow: "timeout")."""
+    """The 503 answer to a request the database could not serve (queries.availability reasons)."""
     seconds = _retry_seconds()
     lang = _lang()
     if _is_dash_callback() and "dash" in current_app.extensions:
@@ -87,7 +89,7 @@ def unavailable_response(reason: str):
         # Dash applies an update only from a 200 answer: show the banner, change nothing else
         resp = jsonify(unavailable_update(lang))
     elif _wants_json():
-        key = "api_timeout" if reason == "timeout" else "api_unavailable"
+        key = {"timeout": "api_timeout", "busy": "api_busy"}.get(reason, "api_unavailable")
         resp = jsonify({"error": TEXTS[key]["en"], "database": reason})
         resp.status_code = 503
     else:

@@ -303,10 +303,15 @@ def guard(*kinds: str):
             except Exception as exc:  # noqa: BLE001 - every failure must become a visible state
                 from queries.availability import unavailable_reason
                 lang = _callback_lang()
-                if unavailable_reason(exc):   # down or slow: the banner, and redrawn when it is back
+                reason = unavailable_reason(exc)
+                if reason == "timeout":   # this view's query ran past DB_STATEMENT_TIMEOUT
+                    log.warning("dashboard callback %s: statement timeout", fn.__name__)
+                    out = [_timed_out(kind, lang) for kind in kinds]
+                    return out[0] if len(out) == 1 else tuple(out)
+                if reason:   # down or out of connections: the banner, and redrawn when it is back
                     from .live import show_unavailable
-                    log.warning("dashboard callback %s: the database is not available (%s)",
-                                fn.__name__, exc.__class__.__name__)
+                    log.warning("dashboard callback %s: the database is %s (%s)",
+                                fn.__name__, reason, exc.__class__.__name__)
                     show_unavailable(lang)
                     out = [_waiting(kind, lang) for kind in kinds]
                     return out[0] if len(out) == 1 else tuple(out)
@@ -338,6 +343,16 @@ def _waiting(kind: str, lang: str):
         return _message_figure(message, i18n.t("db.unreachable_hint", lang), "#868e96")
     if kind == "alert":
         return empty_state(lang, message)
+    return dash.no_update
+
+
+def _timed_out(kind: str, lang: str):
+    """What a view shows when its query ran past DB_STATEMENT_TIMEOUT (the database is there)."""
+    message, hint = i18n.t("db.view_timeout", lang), i18n.t("db.view_timeout_hint", lang)
+    if kind == "figure":
+        return _message_figure(message, hint, "#868e96")
+    if kind == "alert":
+        return empty_state(lang, f"{message} {hint}")
     return dash.no_update
 
 

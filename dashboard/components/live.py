@@ -14,8 +14,10 @@ The poll also notices a database that is down or too slow (queries.availability)
 banner "The database is not reachable — retrying…" (`ids.DB_BANNER`) and keeps polling, also
 while Live is paused; when the database answers again it hides the banner and writes a fresh
 DATA_VERSION, so every page redraws by itself. A callback that fails on the database shows the
-banner at once (`on_callback_error`, the app's `on_error`, and charts.guard); any other failure
-of a callback shows a short note with a log reference (`ids.CALLBACK_ERROR`), never a traceback.
+banner at once (`on_callback_error`, the app's `on_error`, and charts.guard); a single query that
+ran past DB_STATEMENT_TIMEOUT only says so in its view (no banner: the database is there, and a
+redraw would only ask the same slow question again); any other failure of a callback shows a
+short note with a log reference (`ids.CALLBACK_ERROR`), never a traceback.
 """
 from __future__ import annotations
 
@@ -119,6 +121,11 @@ def on_callback_error(error: Exception):
     from .charts import _callback_lang
     lang = _callback_lang()
     reason = unavailable_reason(error)
+    if reason == "timeout":   # the database is there; this question took longer than it allows
+        log.warning("dashboard callback: statement timeout")
+        dash.set_props(ids.CALLBACK_ERROR, {"is_open": True, "children": i18n.t("db.view_timeout", lang) + " "
+                                            + i18n.t("db.view_timeout_hint", lang)})
+        return None
     if reason:
         log.warning("dashboard callback: the database is %s (%s)", reason, error.__class__.__name__)
         show_unavailable(lang)
