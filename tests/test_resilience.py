@@ -328,3 +328,12 @@ def test_request_log_names_the_user_and_times_refused_requests(site, caplog):
     assert all(x["ms"] is not None and x["ms"] >= 0 for x in lines)
     assert {"method", "route", "status", "ms", "user", "remote"} <= set(lines[0])
     assert lines[0]["route"] == "/api/v1/kpis"
+
+
+def test_debug_is_off_unless_asked_for(sqlite_app):
+    """Dash's developer tools show tracebacks in the browser: never on in a served app."""
+    from app import build_parser
+    assert build_parser().parse_args(["serve"]).debug is False
+    dash_app = sqlite_app.dash
+    assert dash_app.server.debug is False
+    assert not dash_app._dev_tools.ui and not dash_app._dev_tools.prune_errors
