@@ -169,7 +169,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "col.team": {"de": "Team", "en": "Team"},
     "col.region": {"de": "Region", "en": "Region"},
     "col.source_channel": {"de": "Quellkanal", "en": "Source channel"},
-    "col.campaign_id": {"de": "Kampagne", "en": "Campaign"},
+    "col.campaign_id": {"de": "Kampagnen-ID", "en": "Campaign ID"},
+    "col.campaign_name": {"de": "Kampagne", "en": "Campaign"},
     "col.amount": {"de": "Betrag", "en": "Amount"},
     "col.created_at": {"de": "Angelegt", "en": "Created"},
     "col.closed_at": {"de": "Abgeschlossen", "en": "Closed"},
@@ -182,6 +183,32 @@ TEXTS: dict[str, dict[str, str]] = {
     "status.open": {"de": "offen", "en": "open"},
     "status.won": {"de": "gewonnen", "en": "won"},
     "status.lost": {"de": "verloren", "en": "lost"},
+    # channels (touchpoints, deal sources, campaigns; DATA_CONTRACT.md) and service case channels
+    "channel.email": {"de": "E-Mail", "en": "Email"},
+    "channel.paid_search": {"de": "Bezahlte Suche", "en": "Paid search"},
+    "channel.social": {"de": "Social Media", "en": "Social"},
+    "channel.display": {"de": "Display", "en": "Display"},
+    "channel.organic": {"de": "Organisch", "en": "Organic"},
+    "channel.referral": {"de": "Empfehlung", "en": "Referral"},
+    "channel.event": {"de": "Veranstaltung", "en": "Event"},
+    "channel.print": {"de": "Print", "en": "Print"},
+    "channel.tv": {"de": "TV", "en": "TV"},
+    "channel.pos": {"de": "Point of Sale", "en": "Point of sale"},
+    "channel.direct": {"de": "Direkt", "en": "Direct"},
+    "channel.phone": {"de": "Telefon", "en": "Phone"},
+    "channel.chat": {"de": "Chat", "en": "Chat"},
+    "channel.web": {"de": "Web", "en": "Web"},
+    "channel.store": {"de": "Filiale", "en": "Store"},
+    # lost reasons (deals.lost_reason; a CRM's own reasons are shown as stored)
+    "lost_reason.no_budget": {"de": "Kein Budget", "en": "No budget"},
+    "lost_reason.no_need": {"de": "Kein Bedarf", "en": "No need"},
+    "lost_reason.bad_fit": {"de": "Passt nicht", "en": "Poor fit"},
+    "lost_reason.no_response": {"de": "Keine Rückmeldung", "en": "No response"},
+    "lost_reason.timing": {"de": "Zeitpunkt", "en": "Timing"},
+    "lost_reason.competitor": {"de": "Wettbewerber", "en": "Competitor"},
+    "lost_reason.no_decision": {"de": "Keine Entscheidung", "en": "No decision"},
+    "lost_reason.price": {"de": "Preis", "en": "Price"},
+    "lost_reason.legal": {"de": "Rechtliches", "en": "Legal"},
     # overview page
     "overview.title": {"de": "Übersicht", "en": "Overview"},
     "overview.funnel": {"de": "Pipeline-Trichter (Deals angelegt im Zeitraum)",
@@ -226,6 +253,38 @@ def t(key: str, lang: str, **fields) -> str:
     """The text `key` in `lang` (unknown languages fall back to English); KeyError if unknown."""
     text = TEXTS[key][normalize_lang(lang)]
     return text.format(**fields) if fields else text
+
+
+def vocab_label(family: str, key, lang: str) -> str:
+    """A stored code of a vocabulary ("channel", "lost_reason") as people read it: the text
+    `family.key` when the table has it, else the code with "_" as a space (a CRM's own codes);
+    null is "(none)"."""
+    if key is None or key != key:  # None or NaN
+        return t("filter.none", lang)
+    by_lang = TEXTS.get(f"{family}.{key}")
+    if by_lang:
+        return by_lang[normalize_lang(lang)]
+    return str(key).replace("_", " ")
+
+
+def channel_label(key, lang: str) -> str:
+    """A channel in words: "paid_search" -> "Bezahlte Suche" / "Paid search" (vocab_label)."""
+    return vocab_label("channel", key, lang)
+
+
+def lost_reason_label(key, lang: str) -> str:
+    """A lost reason in words: "no_decision" -> "Keine Entscheidung" / "No decision"."""
+    return vocab_label("lost_reason", key, lang)
+
+
+def channel_path(path: str, lang: str, separator: str = " > ") -> str:
+    """A journey of channels ("email > paid_search", queries.paths.SEPARATOR) in words."""
+    return separator.join(channel_label(step, lang) for step in str(path).split(separator))
+
+
+def channel_labels(lang: str) -> dict[str, str]:
+    """{channel key: label} of every channel the table knows (an ag-grid column's refData)."""
+    return {k.split(".", 1)[1]: v[normalize_lang(lang)] for k, v in TEXTS.items() if k.startswith("channel.")}
 
 
 def translator(extra: Mapping[str, Mapping[str, str]]) -> Callable[..., str]:

@@ -174,6 +174,18 @@ def test_marketing_drilldowns_are_pseudonymised(site):
     assert "Müller & Söhne" not in body and "Anna Müller" not in body
 
 
+def test_the_attribution_drilldown_is_listed_under_the_same_access_rules(site):
+    # conversions with their journeys are paged in Python (queries.lists.page_frame), not by page()
+    params = {"channel": "email"}
+    _, admin_rows, _ = drill_rows(open_drilldown(site.clients["ada"], "attribution.channel", params, panel="attribution"))
+    _, rows, fields = drill_rows(open_drilldown(site.clients["mia"], "attribution.channel", params, panel="attribution"))
+    assert rows and [r["deal_id"] for r in rows] == [r["deal_id"] for r in admin_rows]
+    assert "customer_id" in fields and not {"customer_name", "owner_name", "name", "city"} & set(fields)
+    assert not {"customer_name", "owner_name", "name", "city"} & set(rows[0])
+    vera = site.clients["vera"]
+    assert open_drilldown(vera, "attribution.channel", params, panel="attribution").status_code == 403
+
+
 def test_service_sees_the_service_section_only_and_no_deal_amounts(site):
     sid = site.clients["sid"]
     for path in ("/funnel", "/kpis", "/deals", "/owners", "/customers/rfm"):

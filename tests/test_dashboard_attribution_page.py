@@ -8,18 +8,21 @@ from datetime import datetime
 import pytest
 
 from dashboard.formatting import Formatter
+from dashboard.i18n import channel_path
 from dashboard.pages._attribution_figures import (
     channel_order,
     journey_rows,
     models_figure,
-    page_of,
     parse_measure,
     paths_table,
     sankey_parts,
     totals_text,
     transition_figure,
 )
+from queries.access import Access, AccessDenied
+from queries.filters import Filters
 from queries.journeys import Journey, Touch
+from queries.lists import ListError, page_frame
 from tests.conftest import expected
 from tests.dash_client import call, render_page, worked_example_client
 from tests.dash_client import entry as _entry
@@ -158,14 +161,32 @@ def test_a_path_lists_exactly_the_conversions_with_that_merged_path():
     assert list(journey_rows(JOURNEYS, path="tv")["deal_id"]) == ["2"]
 
 
+def _paged(df, access=Access(), **kw):
+    return page_frame(df, filters=Filters(access=access), default_sort=[("closed_at", "desc")], **kw)
+
+
 def test_rows_are_sorted_and_paged_in_python_with_the_total():
     df = journey_rows(JOURNEYS, channel="tv")                      # deals 1, 2, 4
-    page, total = page_of(df, limit=2, offset=0, sort=[("amount", "asc")])
+    page, total = _paged(df, limit=2, offset=0, sort=[("amount", "asc")])
     assert total == 3 and list(page["deal_id"]) == ["4", "2"]
-    page, _ = page_of(df, limit=2, offset=2, sort=[("amount", "asc")])
+    page, _ = _paged(df, limit=2, offset=2, sort=[("amount", "asc")])
     assert list(page["deal_id"]) == ["1"]
-    latest_first, _ = page_of(df, limit=10, offset=0)             # default: latest conversion first
+    latest_first, _ = _paged(df, limit=10, offset=0)               # default: latest conversion first
     assert list(latest_first["deal_id"]) == ["4", "2", "1"]
+    with pytest.raises(ListError):
+        _paged(df, sort=[("nonsense", "asc")])
+
+
+def test_the_python_paged_list_keeps_the_access_rules_of_every_list():
+    df = journey_rows(JOURNEYS, channel="tv").assign(customer_name=["Ann", "Bob", "Cy"])
+    with pytest.raises(AccessDenied):                              # a viewer: aggregates only
+        _paged(df, Access(role="viewer", no_rows=True))
+    page, total = _paged(df, Access(role="marketing", pseudonymise=True))
+    assert total == 3 and "customer_name" not in page and list(page["customer_id"]) == ["C4", "C2", "C1"]
+    page, _ = _paged(df, Access(role="service", no_amounts=True))
+    assert "amount" not in page and "customer_name" in page
+    with pytest.raises(ListError):                                 # a hidden column cannot be sorted by
+        _paged(df, Access(role="service", no_amounts=True), sort=[("amount", "desc")])
 
 
 # --- the page on the worked example -----------------------------------------------------------
@@ -280,12 +301,13 @@ def test_clicking_a_channel_lists_its_conversions_and_their_journeys(client):
     assert req["source"] == "attribution.channel" and req["params"] == {"channel": "email"}
     title, rows = _open_panel(client, req, SEARCH)
     # every attributed conversion whose journey has an email touch, at most the 80 attributed
-    assert title.startswith("Conversions with email in their journey — ") and 0 < len(rows) <= 80
+    assert title.startswith("Conversions with Email in their journey — ") and 0 < len(rows) <= 80
     assert int(title.rsplit("— ", 1)[1]) == len(rows)
-    assert all("email" in r["path"].split(" > ") and r["channel_touches"] >= 1 for r in rows)
+    # the grid shows the journeys' channels in words (i18n.channel_label)
+    assert all("Email" in r["path"].split(" > ") and r["channel_touches"] >= 1 for r in rows)
     # a channel's first-touch credit counts conversions whose first touch is that channel: a subset
     first = expected("2025")["attribution"]["models"]["first_touch"]["email"]["conversions"]
-    assert sum(1 for r in rows if r["path"].split(" > ")[0] == "email") == first
+    assert sum(1 for r in rows if r["path"].split(" > ")[0] == "Email") == first
 
 
 def test_clicking_a_top_journey_lists_exactly_its_conversions(client):
@@ -299,4 +321,4 @@ def test_clicking_a_top_journey_lists_exactly_its_conversions(client):
     req = _click(client, path=path)
     assert req["source"] == "attribution.path" and req["params"] == {"path": path}
     _, listed = _open_panel(client, req, SEARCH)
-    assert len(listed) == conversions and all(r["path"] == path for r in listed)
+    assert len(listed) == conversions and all(r["path"] == channel_path(path, "en") for r in listed)

@@ -60,7 +60,7 @@ def test_scatter_has_the_break_even_diagonal_and_a_trace_per_channel_with_campai
     fig = scatter_figure(rows, EN, "en", model_name="Last touch")
     line = fig.data[0]
     assert list(line.x) == list(line.y) and line.x[0] == 0             # revenue = cost, from 0 (linear)
-    assert [t.name for t in fig.data[1:]] == ["email", "tv"]
+    assert [t.name for t in fig.data[1:]] == ["Email", "TV"]                 # channels in words (i18n)
     assert [c[0] for c in fig.data[1].customdata] == ["A", "C"] and list(fig.data[1].x) == [100.0, 200.0]
     assert fig.layout.xaxis.type == "linear" and fig.layout.xaxis.range == fig.layout.yaxis.range
     assert "Cost: €100" in fig.data[1].hovertext[0] and "ROAS: 3.00" in fig.data[1].hovertext[0]
@@ -73,7 +73,7 @@ def test_scatter_switches_to_log_axes_for_wide_ranges_and_puts_zeros_on_the_edge
     floor = 50.0                                         # half the smallest positive value (100)
     assert fig.layout.xaxis.type == "log" and list(pts.y) == [floor, 90_000.0]
     assert fig.layout.xaxis.range[0] == pytest.approx(math.log10(floor / 1.4))
-    assert any("0 (auf logarithmischer" in a.text for a in fig.layout.annotations)
+    assert any("Kosten oder Umsatz 0" in a.text for a in fig.layout.annotations)
     assert "Kosten: 100\u00a0€" in pts.hovertext[0] and "beide Achsen logarithmisch" in fig.layout.xaxis.title.text
 
 

@@ -158,7 +158,7 @@ def test_lost_reasons_are_counted_with_their_share():
     block = ff.lost_reasons_block([{"lost_reason": "price", "deals": 3}, {"lost_reason": "(none)", "deals": 1}],
                                   Formatter("en"), "en")
     text = _texts(block)
-    assert "Lost reasons:" in text and "price" in text and "3 (75%)" in text and "(none)" in text
+    assert "Lost reasons:" in text and "Price" in text and "3 (75%)" in text and "(none)" in text   # reasons in words
     assert ff.lost_reasons_block([], Formatter("en"), "en") is None
 
 
@@ -293,7 +293,7 @@ def test_the_lost_list_shows_its_lost_reasons_above_the_grid(client):
                 state=[_entry({"type": "dd-request", "panel": "funnel"}, "data", req), _entry("url", "search", JAN)],
                 changed=['{"panel":"funnel","type":"dd-title"}.children'])
     text = json.dumps(resp, ensure_ascii=False)
-    assert "Lost reasons:" in text and "price" in text and "1 (100%)" in text
+    assert "Lost reasons:" in text and "Price" in text and "1 (100%)" in text
     reached = _open(client, {"points": [{"customdata": ["Lead"]}]})
     assert call(client, ['{"panel":"funnel","type":"dd-message"}.children@'], [({"type": "dd-message", "panel": "funnel"}, "children")],
                 [_entry({"type": "dd-title", "panel": "funnel"}, "children", "x")],

@@ -269,7 +269,7 @@ def test_a_channel_bar_lists_that_channels_leads(client):
                state=[_entry("url", "search", SEARCH)], changed=["lifecycle-conv-channel.clickData"])
     data = next(iter(req.values()))["data"]
     title, rows = _open_panel(client, data, SEARCH)
-    assert title == f"Leads from channel email — {want['leads']}" and len(rows) == want["leads"]
+    assert title == f"Leads from channel Email — {want['leads']}" and len(rows) == want["leads"]
     assert sum(r["converted"] == "yes" for r in rows) == want["customers"]
 
 

@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Callable, Mapping
 
@@ -62,12 +62,15 @@ EXPORT_CAP = 100_000
 @dataclass(frozen=True)
 class Column:
     """A grid column: `field` of the list's DataFrame, `header` an i18n key or {"de","en"},
-    `kind` text | money | number | count | days | percent | date | datetime | status."""
+    `kind` text | money | number | count | days | percent | date | datetime | status | channel
+    (shown in words: i18n.channel_label) | channel_path ("email > tv" in words) | lost_reason."""
     field: str
     header: str | Mapping[str, str]
     kind: str = "text"
     width: int | None = None
     hidden: bool = False
+    #: the narrowest the grid may squeeze the column to fit (grid.column_defs: default by kind)
+    min_width: int | None = None
 
     def title(self, lang: str) -> str:
         if isinstance(self.header, str):
@@ -75,23 +78,26 @@ class Column:
         return self.header[i18n.normalize_lang(lang)]
 
 
+#: The deal lists' columns. Team, expected close, the campaign id and the status (the stage says
+#: Won or Lost) are in the CSV export but not shown: with them the grid would not fit the drawer.
 DEAL_COLUMNS = (
-    Column("deal_id", "col.deal_id", width=110),
-    Column("customer_name", "col.customer_name", width=200),
-    Column("owner_name", "col.owner_name", width=150),
-    Column("team", "col.team", width=110),
-    Column("region", "col.region", width=110),
-    Column("source_channel", "col.source_channel", width=130),
-    Column("campaign_id", "col.campaign_id", width=120),
+    Column("deal_id", "col.deal_id", width=110, min_width=90),
+    Column("customer_name", "col.customer_name", width=200, min_width=120),
+    Column("owner_name", "col.owner_name", width=150, min_width=121),
+    Column("team", "col.team", width=110, hidden=True),
+    Column("region", "col.region", width=110, min_width=78),
+    Column("source_channel", "col.source_channel", "channel", width=130),
+    Column("campaign_name", "col.campaign_name", width=170, min_width=105),
+    Column("campaign_id", "col.campaign_id", width=120, hidden=True),
     Column("amount", "col.amount", "money", width=130),
     Column("created_at", "col.created_at", "date", width=120),
-    Column("expected_close_at", "col.expected_close_at", "date", width=130),
-    Column("closed_at", "col.closed_at", "date", width=130),
-    Column("status", "col.status", "status", width=110),
+    Column("expected_close_at", "col.expected_close_at", "date", width=130, hidden=True),
+    Column("closed_at", "col.closed_at", "date", width=130, min_width=118),
+    Column("status", "col.status", "status", width=110, hidden=True),   # the stage says it: Won, Lost
     Column("stage", "col.stage", width=120),
     Column("stage_at_to", "col.stage_at_to", width=140),
-    Column("cycle_days", "col.cycle_days", "days", width=120),
-    Column("lost_reason", "col.lost_reason", width=160),
+    Column("cycle_days", "col.cycle_days", "days", width=100, min_width=80),
+    Column("lost_reason", "col.lost_reason", "lost_reason", width=160, min_width=110),
 )
 
 
@@ -180,6 +186,15 @@ def _visible(columns: tuple[Column, ...], df, state) -> tuple[Column, ...]:
     return tuple(c for c in columns if c.field in df.columns or c.field not in hidden)
 
 
+def _fitted(columns: tuple[Column, ...], df) -> tuple[Column, ...]:
+    """The columns worth a place in the drawer: those the list has, and not those empty in every
+    fetched row (no closing date on a list of open deals); both stay in the CSV export."""
+    present = tuple(c for c in columns if c.field in df.columns)
+    if not len(df):
+        return present
+    return tuple(c if c.hidden or df[c.field].notna().any() else replace(c, hidden=True) for c in present)
+
+
 def _fetch(req: dict, search: str | None, *, limit: int, offset: int, sort=None, purpose: str = "open"):
     """Run the request's source for the view state of `search`: (source, state, df, total)."""
     import context
@@ -242,7 +257,7 @@ def register_callbacks(app: dash.Dash) -> None:
         fmt = state.formatter()
         title = i18n.t("drill.title_count", lang, title=req.get("title", ""), count=fmt.count(total))
         context = {"panel": name}
-        columns = _visible(src.columns, df, state)
+        columns = _fitted(_visible(src.columns, df, state), df)
         if total <= CLIENT_SIDE_MAX:
             body = grid(name, columns, lang, state.currency, rows=records(df, columns, fmt),
                         total=total, context=context)

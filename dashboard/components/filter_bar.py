@@ -28,16 +28,24 @@ from ..urlstate import PRESETS, ViewState, current_state, inclusive_end, set_par
 DATE_FORMATS = {"de": "DD.MM.YYYY", "en": "YYYY-MM-DD"}
 
 
-def dropdown_options(raw: list[dict], lang: str) -> list[dict]:
-    """Options of queries.dimensions with `(none)` labelled in the user's language."""
+#: Filters whose values are channel keys, shown in words (i18n.channel_label).
+CHANNEL_FILTERS = ("source_channel",)
+
+
+def dropdown_options(raw: list[dict], lang: str, name: str | None = None) -> list[dict]:
+    """Options of queries.dimensions with `(none)` labelled in the user's language (and the
+    channels of filter `name` in words)."""
     none_label = i18n.t("filter.none", lang)
-    return [{"value": o["value"], "label": none_label if o["value"] == NONE_VALUE else o["label"]}
+    return [{"value": o["value"], "label": none_label if o["value"] == NONE_VALUE else
+             (i18n.channel_label(o["value"], lang) if name in CHANNEL_FILTERS else o["label"])}
             for o in raw or []]
 
 
-def _label_of(value: str, options: list[dict] | None, lang: str) -> str:
+def _label_of(value: str, options: list[dict] | None, lang: str, name: str | None = None) -> str:
     if value == NONE_VALUE:
         return i18n.t("filter.none", lang)
+    if name in CHANNEL_FILTERS:
+        return i18n.channel_label(value, lang)
     for o in options or []:
         if o.get("value") == value:
             return str(o.get("label"))
@@ -51,7 +59,7 @@ def chips(filters: Filters, options_by_name: dict[str, list[dict]], lang: str) -
         for v in values:
             out.append(html.Span([
                 html.Span(i18n.t(f"filter.{name}", lang) + ":", className="chip-name"),
-                html.Span(_label_of(v, options_by_name.get(name), lang), className="chip-value"),
+                html.Span(_label_of(v, options_by_name.get(name), lang, name), className="chip-value"),
                 html.Button("×", id=ids.filter_chip_close(name, v), className="chip-x", n_clicks=0,
                             title=i18n.t("filters.remove", lang), **{"aria-label": i18n.t("filters.remove", lang)}),
             ], className="filter-chip"))
@@ -94,7 +102,7 @@ def filter_bar(state: ViewState, options: dict[str, list[dict]], lang: str) -> h
             continue
         dropdowns.append(html.Div([
             dbc.Label(i18n.t(f"filter.{name}", lang), className="fb-label"),
-            dcc.Dropdown(id=ids.filter_dropdown(name), options=dropdown_options(options.get(name, []), lang),
+            dcc.Dropdown(id=ids.filter_dropdown(name), options=dropdown_options(options.get(name, []), lang, name),
                          value=list(getattr(state.filters, name)), multi=True,
                          placeholder=i18n.t("filters.all", lang), labels=i18n.dropdown_labels(lang),
                          className="fb-dropdown", maxHeight=280, closeOnSelect=False,
@@ -260,4 +268,4 @@ def register_callbacks(app: dash.Dash) -> None:
                 opts = filter_options(conn)
         except Exception:  # noqa: BLE001 - keep the old options; the poll will try again
             raise PreventUpdate from None
-        return [dropdown_options(opts.get(n, []), lang) for n in names]
+        return [dropdown_options(opts.get(n, []), lang, n) for n in names]

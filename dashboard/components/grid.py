@@ -31,6 +31,12 @@ def _json_value(v, kind: str, fmt: Formatter):
         return fmt.local(v).strftime("%Y-%m-%d %H:%M")
     if isinstance(v, date):
         return v.isoformat()
+    if kind == "channel":   # in words ("Paid search"); refData would blank channels it does not know
+        return i18n.channel_label(v, fmt.lang)
+    if kind == "channel_path":
+        return i18n.channel_path(v, fmt.lang)
+    if kind == "lost_reason":
+        return i18n.lost_reason_label(v, fmt.lang)
     if hasattr(v, "item"):  # numpy scalars
         v = v.item()
     if isinstance(v, float) and math.isnan(v):
@@ -74,11 +80,17 @@ def _csv_cell(v, kind: str, de: bool) -> str:
     return str(v)
 
 
+#: The narrowest a column of a kind may be squeezed when the grid fits its columns to its width.
+MIN_WIDTHS = {"money": 100, "date": 95, "datetime": 135, "status": 85, "days": 80, "number": 85,
+              "count": 75, "percent": 80, "channel": 95, "channel_path": 160, "lost_reason": 110}
+
+
 def column_defs(columns, lang: str, currency: str, server_side: bool) -> list[dict]:
     """ag-grid column definitions: translated headers, locale formatters, filters by kind."""
     defs = []
     for c in columns:
-        d = {"field": c.field, "headerName": c.title(lang), "sortable": True, "hide": c.hidden}
+        d = {"field": c.field, "headerName": c.title(lang), "sortable": True, "hide": c.hidden,
+             "minWidth": c.min_width or MIN_WIDTHS.get(c.kind, 80)}
         if c.width:
             d["width"] = c.width
         if c.kind == "money":
@@ -110,8 +122,8 @@ def column_defs(columns, lang: str, currency: str, server_side: bool) -> list[di
     return defs
 
 
-GRID_THEME = ("themeQuartz.withParams({accentColor: '#2f6fde', fontSize: 13, headerFontWeight: 600, "
-              "headerBackgroundColor: '#f5f7fb', borderColor: '#e3e7ee', spacing: 6, "
+GRID_THEME = ("themeQuartz.withParams({accentColor: '#2f6fde', fontSize: 12, headerFontWeight: 600, "
+              "headerBackgroundColor: '#f5f7fb', borderColor: '#e3e7ee', spacing: 6, cellHorizontalPaddingScale: 0.7, "
               "fontFamily: 'inherit', wrapperBorderRadius: 8})")
 
 GRID_LOCALE_DE = {
@@ -148,7 +160,10 @@ def grid(name: str, columns, lang: str, currency: str, *, rows: list[dict] | Non
         kwargs = dict(rowModelType="infinite")
     return dag.AgGrid(
         id=ids.drill_grid(name), columnDefs=column_defs(columns, lang, currency, server_side),
-        defaultColDef={"resizable": True, "floatingFilter": False, "minWidth": 90,
+        # the columns share the drawer's width (down to their minWidth, then it scrolls) and long
+        # headers wrap instead of being cut off
+        defaultColDef={"resizable": True, "floatingFilter": False, "wrapHeaderText": True, "autoHeaderHeight": True,
                        "filterParams": {"buttons": ["reset"]}},
+        columnSize="responsiveSizeToFit",
         dashGridOptions=options, className="drill-grid", style={"height": "calc(100vh - 190px)", "minHeight": "320px"},
         **kwargs)

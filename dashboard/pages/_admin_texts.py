@@ -19,6 +19,8 @@ PAGE_TEXTS = {
                                 "All or nothing: one bad row changes nothing."},
     "admin.replace": {"de": "Als vollständigen Stand behandeln (fehlende Zeilen löschen):",
                       "en": "Treat as a full snapshot (delete rows missing from the file):"},
+    "admin.replace_none": {"de": "Keine – nur Zeilen hinzufügen und aktualisieren",
+                           "en": "None — only add and update rows"},
     "admin.import_running": {"de": "Import läuft: {table} – {rows} Zeilen", "en": "Importing: {table} — {rows} rows"},
     "admin.import_starting": {"de": "Import startet …", "en": "Import starting …"},
     "admin.import_done": {"de": "Import fertig in {seconds} s: {detail}", "en": "Imported in {seconds} s: {detail}"},

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from dash import html
 
-from dashboard import ids
+from dashboard import i18n, ids
 from dashboard.components import charts
 from dashboard.formatting import Formatter
 from queries.attribution_models import merged_path
@@ -72,7 +72,7 @@ def models_figure(result: dict, measure: str, fmt: Formatter, lang: str, *, mode
         hover = []
         for ch, y in zip(channels, ys):
             shown = fmt.money(y, 0) if measure == "value" else fmt.number(y, 1)
-            hover.append(tr(key, lang, channel=ch, model=name, value=shown,
+            hover.append(tr(key, lang, channel=i18n.channel_label(ch, lang), model=name, value=shown,
                             share=fmt.percent(y / total if (y is not None and total) else None)))
         fig.add_trace(go.Bar(
             x=channels, y=ys, name=name, marker=dict(color=charts.SERIES[i % len(charts.SERIES)], cornerradius=2),
@@ -81,7 +81,8 @@ def models_figure(result: dict, measure: str, fmt: Formatter, lang: str, *, mode
     title = tr("attribution.axis_value" if measure == "value" else "attribution.axis_conversions", lang)
     fig.update_layout(
         barmode="group", bargap=0.22, bargroupgap=0.06, showlegend=True,
-        xaxis=dict(type="category", gridcolor="rgba(0,0,0,0)", tickfont=dict(size=12)),
+        xaxis=dict(type="category", gridcolor="rgba(0,0,0,0)", tickfont=dict(size=12), tickmode="array",
+                   tickvals=channels, ticktext=[i18n.channel_label(ch, lang) for ch in channels]),
         yaxis=dict(gridcolor=charts.GRID, rangemode="tozero", title=dict(text=title, font=dict(size=11)), **axis),
         legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0, font=dict(size=11)),
         margin=dict(l=8, r=8, t=30, b=8))
@@ -99,12 +100,12 @@ def totals_text(result: dict, fmt: Formatter, lang: str, window_days: int) -> st
 
 
 # --- top journeys ----------------------------------------------------------------------------
-def _path_chips(steps: list[str]) -> list:
+def _path_chips(steps: list[str], lang: str) -> list:
     out = []
     for i, step in enumerate(steps):
         if i:
             out.append(html.I(className="bi bi-chevron-right mx-1 text-muted", style={"fontSize": "0.7rem"}))
-        out.append(html.Span(step, className="badge rounded-pill text-bg-light border fw-normal"))
+        out.append(html.Span(i18n.channel_label(step, lang), className="badge rounded-pill text-bg-light border fw-normal"))
     return out
 
 
@@ -127,7 +128,7 @@ def paths_table(paths: list[dict], fmt: Formatter, lang: str):
                                        "background": charts.TEAL, "borderRadius": "3px"}),
                        style={"background": "#eef1f5", "borderRadius": "3px", "marginTop": "3px"})
         rows.append(html.Tr([
-            html.Td(html.Div(_path_chips(p.get("steps") or p["path"].split(PATH_SEPARATOR)),
+            html.Td(html.Div(_path_chips(p.get("steps") or p["path"].split(PATH_SEPARATOR), lang),
                              className="d-flex flex-wrap align-items-center")),
             html.Td(fmt.count(p.get("journeys")), className="text-end"),
             html.Td(fmt.count(p.get("conversions")), className="text-end"),
@@ -306,16 +307,3 @@ def journey_rows(journeys, *, channel: str | None = None, path: str | None = Non
                      "channel_touches": keys.count(channel) if channel is not None else None,
                      "first_touch_at": j.touches[0].occurred_at})
     return pd.DataFrame(rows, columns=list(ROW_COLUMNS))
-
-
-def page_of(df: pd.DataFrame, *, limit: int, offset: int, sort=None, default_sort=(("closed_at", "desc"),)):
-    """(one page of `df` sorted by `sort` [(column, "asc"|"desc")], total rows): the drill-down
-    contract of queries.lists.page, done in Python (the rows are bounded by the period's
-    conversions). Ties keep the first column's order; unknown columns are ignored."""
-    order = [(c, d) for c, d in (sort or default_sort) if c in df.columns and d in ("asc", "desc")]
-    first = df.columns[0]
-    if order:
-        cols = [c for c, _ in order] + ([first] if first not in dict(order) else [])
-        asc = [d == "asc" for _, d in order] + ([True] if first not in dict(order) else [])
-        df = df.sort_values(cols, ascending=asc, na_position="last", kind="mergesort")
-    return df.iloc[offset:offset + limit].reset_index(drop=True), len(df)

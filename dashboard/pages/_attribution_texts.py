@@ -5,7 +5,7 @@ across the dashboard).
 """
 from __future__ import annotations
 
-from dashboard.i18n import translator
+from dashboard.i18n import channel_label, translator
 
 PAGE_TEXTS = {
     "attribution.title": {"de": "Attribution über die Customer Journey", "en": "Attribution over the customer journey"},
@@ -98,6 +98,7 @@ tr = translator(PAGE_TEXTS)
 
 
 def state_label(state: str, lang: str) -> str:
-    """A Markov-chain state in words: start, conversion and null translated, channels as stored."""
+    """A Markov-chain state in words: start, conversion and null translated, channels by
+    i18n.channel_label ("paid_search" -> "Paid search")."""
     key = f"attribution.state.{state}"
-    return tr(key, lang) if key in PAGE_TEXTS else str(state)
+    return tr(key, lang) if key in PAGE_TEXTS else channel_label(state, lang)

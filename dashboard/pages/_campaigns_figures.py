@@ -45,7 +45,8 @@ def totals(rows: list[dict]) -> dict:
 
 # --- cost vs revenue -------------------------------------------------------------------------
 def _hover(r: dict, fmt: Formatter, lang: str) -> str:
-    return tr("campaigns.hover", lang, name=r.get("name") or r["campaign_id"], channel=r.get("channel") or "–",
+    return tr("campaigns.hover", lang, name=r.get("name") or r["campaign_id"],
+              channel=i18n.channel_label(r["channel"], lang) if r.get("channel") else "–",
               cost=fmt.money(r.get("cost"), 0), revenue=fmt.money(r.get("attributed_revenue"), 0),
               roas=fmt.number(r.get("roas"), 2), roi=fmt.percent(r.get("roi"), 0),
               leads=fmt.count(r.get("leads")), won=fmt.count(r.get("won")))
@@ -67,7 +68,8 @@ def scatter_figure(rows: list[dict], fmt: Formatter, lang: str, *, model_name: s
     fig = charts.base_figure(fmt)
     fig.add_trace(go.Scatter(x=[lo or 0, hi], y=[lo or 0, hi], mode="lines", name=tr("campaigns.break_even_short", lang),
                              line=dict(color=charts.TARGET, width=1.5, dash="dash"), hoverinfo="skip"))
-    channels = sorted({r.get("channel") or "–" for r in points})
+    names = {ch: i18n.channel_label(ch, lang) if ch != "–" else ch for ch in {r.get("channel") or "–" for r in points}}
+    channels = sorted(names, key=lambda ch: names[ch].lower())   # the legend in the reader's alphabet
     zero_seen = False
     for i, ch in enumerate(channels):
         mine = [r for r in points if (r.get("channel") or "–") == ch]
@@ -75,7 +77,7 @@ def scatter_figure(rows: list[dict], fmt: Formatter, lang: str, *, model_name: s
         ys = [(r.get("attributed_revenue") or 0) or floor for r in mine]
         zero_seen |= log and any(not (r.get("cost") and r.get("attributed_revenue")) for r in mine)
         fig.add_trace(go.Scatter(
-            x=xs, y=ys, mode="markers", name=ch,
+            x=xs, y=ys, mode="markers", name=names[ch],
             marker=dict(size=12, color=charts.SERIES[i % len(charts.SERIES)], opacity=0.88,
                         line=dict(color="white", width=1)),
             customdata=[[r["campaign_id"]] for r in mine], hovertext=[_hover(r, fmt, lang) for r in mine],
@@ -157,10 +159,16 @@ def column_defs(lang: str, currency: str) -> list[dict]:
     return defs
 
 
-def grid_rows(rows: list[dict]) -> list[dict]:
-    """The rows as the grid gets them (only its columns and the id)."""
+def grid_rows(rows: list[dict], lang: str = "en") -> list[dict]:
+    """The rows as the grid gets them (only its columns and the id), the channel in words."""
     keep = ("campaign_id",) + tuple(c for c, _, _ in GRID_COLUMNS)
-    return [{k: r.get(k) for k in keep} for r in rows]
+    out = []
+    for r in rows:
+        row = {k: r.get(k) for k in keep}
+        if row.get("channel"):
+            row["channel"] = i18n.channel_label(row["channel"], lang)
+        out.append(row)
+    return out
 
 
 def total_row(rows: list[dict], lang: str) -> dict:

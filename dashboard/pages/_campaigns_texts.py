@@ -29,8 +29,8 @@ PAGE_TEXTS = {
     "campaigns.break_even_short": {"de": "Break-even", "en": "Break-even"},
     "campaigns.above": {"de": "Umsatz über Kosten", "en": "revenue above cost"},
     "campaigns.below": {"de": "Umsatz unter Kosten", "en": "revenue below cost"},
-    "campaigns.zero_note": {"de": "Punkte am Rand: 0 (auf logarithmischer Achse nicht darstellbar)",
-                            "en": "Points on the edge: 0 (cannot be shown on a log axis)"},
+    "campaigns.zero_note": {"de": "Punkte am Achsenrand: Kosten oder Umsatz 0 (logarithmisch nicht darstellbar)",
+                            "en": "Points on an axis edge: cost or revenue 0 (a log axis cannot show 0)"},
     "campaigns.hover": {
         "de": "<b>{name}</b><br>Kanal: {channel}<br>Kosten: {cost}<br>Zugeordneter Umsatz: {revenue}"
               "<br>ROAS: {roas} · ROI: {roi}<br>Leads: {leads} · gewonnene Deals: {won}",

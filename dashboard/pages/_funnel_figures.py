@@ -329,7 +329,7 @@ def lost_reasons_block(reasons: list[dict], fmt: Formatter, lang: str) -> html.D
     badges = []
     for r in reasons:
         reason = r.get("lost_reason")
-        label = i18n.t("filter.none", lang) if reason in (None, "", "(none)") else str(reason)
+        label = i18n.t("filter.none", lang) if reason in (None, "", "(none)") else i18n.lost_reason_label(reason, lang)
         badges.append(html.Span([html.Span(label, className="fw-semibold me-1"),
                                  f"{fmt.count(r['deals'])} ({fmt.percent(r['deals'] / total, 0)})"],
                                 className="badge rounded-pill text-bg-light border me-1 mb-1",
@@ -337,4 +337,4 @@ def lost_reasons_block(reasons: list[dict], fmt: Formatter, lang: str) -> html.D
     return html.Div([html.Span(tr("funnel.lost_reasons", lang), className="me-2 fw-semibold text-body"), *badges],
                     className="d-flex flex-wrap align-items-center funnel-lost-reasons",
                     # leaves the panel's export button its width (the toolbar is a flex row)
-                    style={"maxWidth": "calc(min(1180px, 78vw) - 200px)"})
+                    style={"maxWidth": "calc(min(1400px, 96vw) - 200px)"})

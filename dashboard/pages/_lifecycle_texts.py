@@ -4,7 +4,7 @@ Kept beside the page (i18n.translator falls back to the common table for shared 
 """
 from __future__ import annotations
 
-from dashboard.i18n import translator
+from dashboard.i18n import channel_label, translator
 from queries.filters import NONE_VALUE
 
 PAGE_TEXTS = {
@@ -104,7 +104,10 @@ def stage_label(stage: str, lang: str) -> str:
 
 
 def group_label(key: str, lang: str, *, kind: str, names: dict | None = None) -> str:
-    """A lead-source group: a channel as stored, a campaign by name, `(none)` in words."""
+    """A lead-source group: a channel in words (i18n.channel_label), a campaign by name, `(none)`
+    in words."""
     if key == NONE_VALUE:
         return tr("lifecycle.no_campaign" if kind == "campaign" else "lifecycle.no_channel", lang)
+    if kind == "channel":
+        return channel_label(key, lang)
     return str((names or {}).get(key) or key)

@@ -30,7 +30,7 @@ CASE_COLUMNS = (
     Column("customer_name", "col.customer_name", width=190),
     Column("agent_name", _h("service.col.agent"), width=150),
     Column("owner_id", "col.owner_id", width=130, hidden=True),
-    Column("channel", _h("service.col.channel"), width=100),
+    Column("channel", _h("service.col.channel"), "channel", width=100),
     Column("category", _h("service.col.category"), width=115),
     Column("priority", _h("service.col.priority"), width=105),
     Column("opened_at", _h("service.col.opened_at"), "datetime", width=150),

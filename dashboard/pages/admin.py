@@ -24,7 +24,7 @@ from dash import Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 import context
-from dashboard import ids
+from dashboard import i18n, ids
 from dashboard.components import blocks
 from dashboard.pages._admin_texts import tr
 from dashboard.urlstate import current_state, state_from_query
@@ -113,10 +113,12 @@ def _import_tab(lang):
     return html.Div([
         dcc.Upload(html.Div([html.I(className="bi bi-cloud-upload me-2"), tr("admin.upload", lang)]),
                    id=UPLOAD, multiple=True, accept=".csv,.zip,text/csv,application/zip",
-                   className="border border-2 rounded p-4 text-center my-3", style={"borderStyle": "dashed"}),
+                   className="admin-upload p-4 text-center my-3"),
         html.Div(tr("admin.upload_hint", lang), className="small text-muted mb-2"),
         html.Div([dbc.Label(tr("admin.replace", lang), className="small"),
-                  dcc.Dropdown(id=REPLACE, options=[t.name for t in CONTRACT_TABLES], multi=True, value=[])],
+                  dcc.Dropdown(id=REPLACE, options=[t.name for t in CONTRACT_TABLES], multi=True, value=[],
+                               placeholder=tr("admin.replace_none", lang), labels=i18n.dropdown_labels(lang),
+                               style={"maxWidth": "640px"})],
                  className="mb-3"),
         dbc.Progress(id=PROGRESS, value=0, striped=True, animated=True, className="mb-2", style={"display": "none"}),
         html.Div(id=IMPORT_STATUS),
@@ -158,7 +160,8 @@ def _users_tab(lang, engine):
               _user_rows(engine), row_id="params.data.username"),
         dbc.Row([
             dbc.Col(html.Span(tr("admin.selected_user", lang), className="small"), md="auto"),
-            dbc.Col(dcc.Dropdown(id=U_NEW_ROLE, options=roles, clearable=False, value="viewer"), md=2),
+            dbc.Col(dcc.Dropdown(id=U_NEW_ROLE, options=roles, clearable=False, value="viewer",
+                                 labels=i18n.dropdown_labels(lang)), md=2),
             dbc.Col([dbc.Button(tr("admin.set_role", lang), id=U_SET_ROLE, size="sm", color="secondary", outline=True),
                      dbc.Button(tr("admin.disable", lang), id=U_DISABLE, size="sm", color="danger", outline=True,
                                 className="ms-2"),
@@ -168,7 +171,8 @@ def _users_tab(lang, engine):
         html.H2(tr("admin.add_user", lang), className="h6 mt-4"),
         dbc.Row([
             field(tr("admin.username", lang), dbc.Input(id=U_NAME, size="sm", autoComplete="off")),
-            field(tr("admin.role", lang), dcc.Dropdown(id=U_ROLE, options=roles, value="viewer", clearable=False)),
+            field(tr("admin.role", lang), dcc.Dropdown(id=U_ROLE, options=roles, value="viewer", clearable=False,
+                                                                 labels=i18n.dropdown_labels(lang))),
             field(tr("admin.owner", lang), dbc.Input(id=U_OWNER, size="sm")),
             field(tr("admin.region", lang), dbc.Input(id=U_REGION, size="sm")),
             field(tr("admin.password", lang), dbc.Input(id=U_PASSWORD, type="password", size="sm",

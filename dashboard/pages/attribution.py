@@ -20,7 +20,7 @@ from dash import ALL, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 import context
-from dashboard import ids
+from dashboard import i18n, ids
 from dashboard.components import blocks, charts, drilldown
 from dashboard.components.drilldown import Column
 from dashboard.components.kpi_card import KpiSpec, kpi_card
@@ -32,7 +32,6 @@ from ._attribution_figures import (
     MEASURES,
     journey_rows,
     models_figure,
-    page_of,
     parse_measure,
     paths_table,
     sankey_figure,
@@ -69,9 +68,12 @@ KPI_CARDS = (
 # --- drill-down sources ----------------------------------------------------------------------
 def _conversions(conn, period, filters, *, ctx, limit, offset, sort, channel=None, path=None):
     from queries.journeys import conversions_and_journeys
+    from queries.lists import page_frame
     journeys = conversions_and_journeys(conn, period, filters, window_days=ctx.settings.attribution_window_days,
                                         key="channel")
-    return page_of(journey_rows(journeys, channel=channel, path=path), limit=limit, offset=offset, sort=sort)
+    # paged in Python, with the access rules of every list (viewers: none; pseudonymised roles)
+    return page_frame(journey_rows(journeys, channel=channel, path=path), filters=filters, limit=limit,
+                      offset=offset, sort=sort, default_sort=[("closed_at", "desc")])
 
 
 _COMMON = (
@@ -79,7 +81,7 @@ _COMMON = (
     Column("customer_id", "col.customer_id", width=130),
     Column("closed_at", "col.closed_at", "datetime", width=150),
     Column("amount", PAGE_TEXTS["attribution.col.value"], "money", width=130),
-    Column("path", PAGE_TEXTS["attribution.col.journey"], width=320),
+    Column("path", PAGE_TEXTS["attribution.col.journey"], "channel_path", width=320),
     Column("touches", PAGE_TEXTS["attribution.col.touches"], "count", width=110),
 )
 CHANNEL_COLUMNS = _COMMON + (
@@ -263,9 +265,11 @@ def open_conversions(click, _path_clicks, search):
         channel = charts.clicked_key(click)
         if not channel:
             raise PreventUpdate
-        return drilldown.request("attribution.channel", tr("attribution.drill_channel", lang, channel=channel),
+        return drilldown.request("attribution.channel",
+                                 tr("attribution.drill_channel", lang, channel=i18n.channel_label(channel, lang)),
                                  channel=channel)
     if isinstance(trig, dict) and dash.ctx.triggered[0].get("value"):
         path = trig["key"]
-        return drilldown.request("attribution.path", tr("attribution.drill_path", lang, path=path), path=path)
+        return drilldown.request("attribution.path", tr("attribution.drill_path", lang, path=i18n.channel_path(path, lang)),
+                                 path=path)
     raise PreventUpdate

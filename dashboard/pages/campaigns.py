@@ -21,7 +21,7 @@ from dash import ALL, Input, Output, State, dcc, html
 from dash.exceptions import PreventUpdate
 
 import context
-from dashboard import ids
+from dashboard import i18n, ids
 from dashboard.components import blocks, charts, drilldown
 from dashboard.components.drilldown import Column
 from dashboard.components.kpi_card import KpiSpec, kpi_card
@@ -88,7 +88,7 @@ def _touchpoints(conn, period, filters, *, ctx, limit, offset, sort, campaign_id
 TOUCH_COLUMNS = (
     Column("touchpoint_id", PAGE_TEXTS["campaigns.col.touchpoint_id"], width=140),
     Column("occurred_at", PAGE_TEXTS["campaigns.col.occurred_at"], "datetime", width=160),
-    Column("channel", PAGE_TEXTS["campaigns.col.channel"], width=120),
+    Column("channel", PAGE_TEXTS["campaigns.col.channel"], "channel", width=120),
     Column("kind", PAGE_TEXTS["campaigns.col.kind"], width=120),
     Column("customer_id", "col.customer_id", width=145), Column("name", "col.customer_name", width=220),
     Column("region", "col.region", width=120),
@@ -214,7 +214,7 @@ def draw(search, _version):
              for name, spec in KPI_CARDS]
     hidden_note = html.Div(tr("campaigns.hidden", lang, n=fmt.count(hidden)), className="small text-muted mb-2") \
         if hidden else None
-    return (cards, scatter_figure(shown, fmt, lang, model_name=model_label(model, lang)), grid_rows(shown),
+    return (cards, scatter_figure(shown, fmt, lang, model_name=model_label(model, lang)), grid_rows(shown, lang),
             grid_options(lang, shown), hidden_note, _cost_note(state), shown,
             fmt.period(state.period.start, state.period.end))
 
@@ -300,7 +300,8 @@ def draw_detail(selected, rows, search):
     ]
     return html.Div([
         html.Div([html.Div(row.get("name") or selected, className="fw-semibold"),
-                  html.Div(f"{selected} · {row.get('channel') or '–'}", className="small text-muted")], className="mb-2"),
+                  html.Div(f"{selected} · {i18n.channel_label(row['channel'], lang) if row.get('channel') else '–'}",
+                           className="small text-muted")], className="mb-2"),
         html.Dl([item for key, value in stats for item in (
             html.Dt(tr(f"campaigns.col.{key}", lang), className="col-7 fw-normal text-muted small mb-1"),
             html.Dd(value, className="col-5 text-end small mb-1 fw-semibold"))], className="row g-0 mb-2"),

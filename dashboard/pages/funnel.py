@@ -181,11 +181,14 @@ def draw_funnel(search, _version):
             stage_table(stages, fmt, lang, measure=measure, windowed=windowed), summary, subtitle)
 
 
-def _group_labels(conn, by: str) -> dict[str, str]:
-    """Names for owner and campaign ids (the breakdown groups by id); other groups are their value."""
-    if by not in ("owner", "campaign"):
+def _group_labels(conn, by: str, lang: str) -> dict[str, str]:
+    """Names for owner and campaign ids (the breakdown groups by id), source channels in words;
+    other groups are their value."""
+    if by not in ("owner", "campaign", "source_channel"):
         return {}
     from queries.dimensions import filter_options
+    if by == "source_channel":
+        return {o["value"]: i18n.channel_label(o["value"], lang) for o in filter_options(conn).get(by, [])}
     return {o["value"]: o["label"] for o in filter_options(conn).get(by, [])}
 
 
@@ -217,7 +220,7 @@ def draw_breakdown(search, _version):
     with ctx.engine.connect() as conn:
         groups = funnel_breakdown(conn, state.period, state.filters, by=by, pipeline=ctx.pipeline,
                                   window_days=window, top=TOP_GROUPS)
-        labels = _group_labels(conn, by)
+        labels = _group_labels(conn, by, state.lang)
     lang, fmt = state.lang, state.formatter()
     fig = breakdown_figure(groups, labels, fmt, lang, measure=measure)
     if not groups:

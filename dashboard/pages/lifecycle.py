@@ -70,7 +70,7 @@ CUSTOMER_COLUMNS = (
     Column("company_size", PAGE_TEXTS["lifecycle.col.company_size"], width=150),
 )
 LEAD_COLUMNS = CUSTOMER_COLUMNS + (
-    Column("lead_channel", PAGE_TEXTS["lifecycle.col.lead_channel"], width=160),
+    Column("lead_channel", PAGE_TEXTS["lifecycle.col.lead_channel"], width=160),  # in words (_leads)
     Column("lead_campaign", PAGE_TEXTS["lifecycle.col.lead_campaign"], width=220),
     Column("converted", PAGE_TEXTS["lifecycle.col.converted"], width=150),
 )
