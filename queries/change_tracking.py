@@ -42,10 +42,13 @@ def install_triggers(conn) -> None:
 
 
 def drop_row_triggers(conn) -> bool:
-    """Drop SQLite's row-level triggers before a bulk load (inside its transaction).
+    """Bump the data version, then drop SQLite's row-level triggers before a bulk load (inside
+    its transaction, which the bump opens).
 
-    Returns True when triggers were dropped, so the caller re-installs them and bumps once.
-    PostgreSQL's statement-level triggers stay.
+    The load's one bump is this one: it commits or rolls back with the load, so the caller only
+    re-installs the triggers afterwards (`install_triggers`, in the same transaction) and need
+    not bump again. Returns True when triggers were dropped (SQLite); on PostgreSQL nothing is
+    done and it returns False: its statement-level triggers stay and count the load themselves.
     """
     if conn.dialect.name != "sqlite":
         return False

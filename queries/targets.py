@@ -5,6 +5,13 @@ otherwise rows lying inside the period that tile it without gaps, all of one len
 (months, quarters or years; the coarsest class that tiles wins), summed for counts and money
 and averaged without weights for rates. Scope: no filter → `all`; only one region → `region:<r>`;
 only one owner → `owner:<id>`; any other filter combination → null.
+
+KPIs measured at the period's end (`backlog`, §8; `open_deals`, `open_pipeline`,
+`weighted_pipeline`, `stale_deals`, §2) are neither summed nor averaged: a quarter's backlog is
+the backlog at its end, so its target is the last tile's (the month the quarter ends with).
+`cases_per_100_customers` (§8: cases opened in the period per 100 customers ordering in the 12
+months before `to`, not annualised) grows with the period's length like a count, so its tiles
+are summed: three months of 2 make a quarter of 6, as the quarter's actual is measured.
 """
 from __future__ import annotations
 
@@ -20,6 +27,9 @@ from .schema import targets
 RATE_KPIS = frozenset({"win_rate", "avg_deal_size", "cycle_days_median", "cycle_days_mean", "csat",
                        "avg_satisfaction", "resolution_hours_median", "first_response_hours_median",
                        "sales_velocity"})
+#: KPIs measured at the period's end: their tiling targets are neither summed nor averaged, the
+#: last tile's target (ending with the period) is the period's.
+AT_PERIOD_END_KPIS = frozenset({"backlog", "open_deals", "open_pipeline", "weighted_pipeline", "stale_deals"})
 LENGTH_CLASSES = (("years", 12), ("quarters", 3), ("months", 1))
 
 
@@ -79,7 +89,9 @@ def target_for(conn, period: Period, filters: Filters, kpi: str) -> float | None
     for _name, months in LENGTH_CLASSES:
         tiling = [r for r in rows if _length_class(r[0], r[1]) == months]
         if tiling and _tiles(tiling, period.start, period.end):
-            values = [t for _, _, t in tiling]
+            values = [t for _, _, t in tiling]   # in period order: the last tile ends with the period
+            if kpi in AT_PERIOD_END_KPIS:
+                return values[-1]
             return sum(values) / len(values) if kpi in RATE_KPIS else sum(values)
     return None
 
