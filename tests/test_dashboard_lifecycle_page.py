@@ -199,7 +199,7 @@ def test_a_cells_drilldown_lists_as_many_customers_as_the_cell_shows(client):
     assert data["source"] == "lifecycle.migration"
     assert data["params"] == {"from_stage": "opportunity", "to_stage": "loyal", "t0": None, "t1": None}
     title, rows = _open_panel(client, data, SEARCH)
-    assert title == f"Customers Opportunity → Loyal — {want}"
+    assert title == f"Customers who moved from Opportunity to Loyal — {want}"
     assert len(rows) == want and {"customer_id", "name"} <= set(rows[0])
 
 
@@ -227,7 +227,7 @@ def test_a_sankey_flow_click_opens_that_flow_and_a_node_click_nothing(client):
                     changed=["lifecycle-sankey.clickData"])
     data = next(iter(click([{"label": "—|lead", "value": 51, "pointNumber": 1}]).values()))["data"]
     assert data["params"] == {"from_stage": "—", "to_stage": "lead", "t0": "2025-03-01", "t1": None}
-    assert data["title"] == "Kunden Noch keine → Lead"
+    assert data["title"] == "Kunden, die Lead erreichten (vorher ohne Stufe)"   # not "von Noch keine"
     assert click([{"label": "Lead · 27", "value": 27, "pointNumber": 2}]) is None
 
 
@@ -269,7 +269,7 @@ def test_a_channel_bar_lists_that_channels_leads(client):
                state=[_entry("url", "search", SEARCH)], changed=["lifecycle-conv-channel.clickData"])
     data = next(iter(req.values()))["data"]
     title, rows = _open_panel(client, data, SEARCH)
-    assert title == f"Leads from channel Email — {want['leads']}" and len(rows) == want["leads"]
+    assert title == f"Leads from the Email channel — {want['leads']}" and len(rows) == want["leads"]
     assert sum(r["converted"] == "yes" for r in rows) == want["customers"]
 
 
@@ -290,3 +290,12 @@ def test_kpis_show_the_worked_examples_lead_conversion(client):
     text = json.dumps(resp, ensure_ascii=False)
     assert f'"{want["leads"]}"' in text and f'"{want["customers"]}"' in text
     assert Formatter("en").percent(want["rate"]) in text
+
+
+def test_drill_down_titles_read_as_sentences_in_both_languages():
+    from dashboard.pages._lifecycle_texts import leads_title, migration_title
+    assert migration_title("lead", "lead", "en") == "Customers who stayed in Lead"
+    assert migration_title("—", "—", "de") == "Kunden weiterhin ohne Stufe"
+    assert migration_title("opportunity", "loyal", "de") == "Kunden, die von Opportunity zu Stammkunde wechselten"
+    assert leads_title("channel", "(none)", "No touchpoint", "en") == "Leads without a touchpoint"
+    assert leads_title("campaign", "CMP-1", "Spring", "de") == "Leads aus der Kampagne Spring"

@@ -101,6 +101,10 @@ def node_centres(counts: list[int], total: int, gap: float, slots: int) -> list[
     return out
 
 
+#: Height (px) a Sankey node plus its padding needs for its label not to touch the next one's.
+MIN_LABEL_PX = 16
+
+
 def sankey_figure(matrix: dict, fmt: Formatter, lang: str, *, t0_label: str, t1_label: str,
                   height: int = 420) -> go.Figure:
     """The migration as flows from the stages at t0 (left) to the stages at t1 (right)."""
@@ -117,11 +121,15 @@ def sankey_figure(matrix: dict, fmt: Formatter, lang: str, *, t0_label: str, t1_
     slots = max(len(left), len(right))
     labels, xs, ys, colors, hovers = [], [], [], [], []
     index = {}
+    plot_px = height - 34 - pad * (slots - 1)   # the nodes' share of the plot height, in px
     for side, nodes, x, date_label in (("l", left, 0.001, t0_label), ("r", right, 0.999, t1_label)):
         centres = node_centres([n for _, n in nodes], total, gap, slots)
         for (stage, n), y in zip(nodes, centres):
             index[(side, stage)] = len(labels)
-            labels.append(f"{stage_label(stage, lang)} · {fmt.count(n)}")
+            # a node thinner than a line of text would print its label over its neighbour's
+            # ("MQL · 67" on "SQL · 5"): it keeps its hover, the matrix beside shows its number
+            big_enough = total and n / total * plot_px + pad >= MIN_LABEL_PX
+            labels.append(f"{stage_label(stage, lang)} · {fmt.count(n)}" if big_enough else "")
             xs.append(x)
             ys.append(min(0.999, max(0.001, y)))
             colors.append(STAGE_COLORS.get(stage, charts.MUTED))

@@ -31,7 +31,12 @@ PAGE_TEXTS = {
                              "en": "<b>{a} → {b}</b><br>{n} customers<br>{share} of {a}"},
     "lifecycle.stay_hover": {"de": "<b>Blieben in {a}</b><br>{n} Kunden<br>{share} von {a}",
                              "en": "<b>Stayed in {a}</b><br>{n} customers<br>{share} of {a}"},
-    "lifecycle.drill_migration": {"de": "Kunden {a} → {b}", "en": "Customers {a} → {b}"},
+    "lifecycle.drill_migration": {"de": "Kunden, die von {a} zu {b} wechselten",
+                                  "en": "Customers who moved from {a} to {b}"},
+    "lifecycle.drill_stayed": {"de": "Kunden, die in {a} blieben", "en": "Customers who stayed in {a}"},
+    "lifecycle.drill_entered": {"de": "Kunden, die {b} erreichten (vorher ohne Stufe)",
+                                "en": "Customers who reached {b} (no stage before)"},
+    "lifecycle.drill_no_stage": {"de": "Kunden weiterhin ohne Stufe", "en": "Customers still without a stage"},
     "lifecycle.no_stages": {"de": "Bis zum Ende noch keine Lebenszyklus-Stufe erfasst",
                             "en": "No lifecycle stage recorded by the end date"},
     "lifecycle.no_customers": {"de": "Keine Kunden für diese Auswahl", "en": "No customers for this selection"},
@@ -61,8 +66,10 @@ PAGE_TEXTS = {
     "lifecycle.no_channel": {"de": "Ohne Kontaktpunkt", "en": "No touchpoint"},
     "lifecycle.drill_leads": {"de": "Neue Leads", "en": "New leads"},
     "lifecycle.drill_converted": {"de": "Neue Leads, die Kunden wurden", "en": "New leads who became customers"},
-    "lifecycle.drill_channel": {"de": "Leads aus Kanal {label}", "en": "Leads from channel {label}"},
-    "lifecycle.drill_campaign": {"de": "Leads aus Kampagne {label}", "en": "Leads from campaign {label}"},
+    "lifecycle.drill_channel": {"de": "Leads aus dem Kanal {label}", "en": "Leads from the {label} channel"},
+    "lifecycle.drill_campaign": {"de": "Leads aus der Kampagne {label}", "en": "Leads from the campaign {label}"},
+    "lifecycle.drill_no_channel": {"de": "Leads ohne Kontaktpunkt", "en": "Leads without a touchpoint"},
+    "lifecycle.drill_no_campaign": {"de": "Leads ohne Kampagne", "en": "Leads without a campaign"},
     # activity lifecycle (METRICS.md §3)
     "lifecycle.activity": {"de": "Aktive Kunden pro Monat", "en": "Customer activity by month"},
     "lifecycle.activity_note": {
@@ -101,6 +108,22 @@ def stage_label(stage: str, lang: str) -> str:
     """A lifecycle stage in the user's language ("—" = no stage yet); unknown stages as stored."""
     key = "lifecycle.stage." + ("none" if stage == "—" else str(stage))
     return tr(key, lang) if key in PAGE_TEXTS else str(stage)
+
+
+def migration_title(a: str, b: str, lang: str) -> str:
+    """The drill-down title of the customers of one flow (a at the start, b at the end; "—" none)."""
+    if a == b:
+        return tr("lifecycle.drill_no_stage" if a == "—" else "lifecycle.drill_stayed", lang, a=stage_label(a, lang))
+    if a == "—":
+        return tr("lifecycle.drill_entered", lang, b=stage_label(b, lang))
+    return tr("lifecycle.drill_migration", lang, a=stage_label(a, lang), b=stage_label(b, lang))
+
+
+def leads_title(kind: str, key: str, label: str, lang: str) -> str:
+    """The drill-down title of the leads of one source channel or campaign (`(none)` in words)."""
+    if key == NONE_VALUE:
+        return tr(f"lifecycle.drill_no_{kind}", lang)
+    return tr(f"lifecycle.drill_{kind}", lang, label=label)
 
 
 def group_label(key: str, lang: str, *, kind: str, names: dict | None = None) -> str:

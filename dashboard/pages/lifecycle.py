@@ -32,7 +32,7 @@ from ._lifecycle_figures import (
     activity_figure, clicked_cell, conversion_figure, heatmap_figure, iso_date, migration_dates, migration_times,
     sankey_figure,
 )
-from ._lifecycle_texts import PAGE_TEXTS, group_label, stage_label, tr
+from ._lifecycle_texts import PAGE_TEXTS, group_label, leads_title, migration_title, stage_label, tr
 
 dash.register_page(__name__, path=PAGE_PATHS["lifecycle"], name="lifecycle", title="Lifecycle", order=3)
 
@@ -317,7 +317,7 @@ def open_rows(sankey_click, heatmap_click, channel_click, campaign_click, _kpi_c
         if not cell:
             raise PreventUpdate
         a, b = cell
-        title = tr("lifecycle.drill_migration", lang, a=stage_label(a, lang), b=stage_label(b, lang))
+        title = migration_title(a, b, lang)
         return drilldown.request("lifecycle.migration", title, from_stage=a, to_stage=b,
                                  t0=get_param(search, "t0"), t1=get_param(search, "t1"))
     if trig in (CONV_CHANNEL, CONV_CAMPAIGN):
@@ -327,7 +327,7 @@ def open_rows(sankey_click, heatmap_click, channel_click, campaign_click, _kpi_c
             raise PreventUpdate
         kind = "channel" if trig == CONV_CHANNEL else "campaign"
         label = (click["points"][0].get("y") or key) if kind == "campaign" else group_label(key, lang, kind=kind)
-        return drilldown.request("lifecycle.leads", tr(f"lifecycle.drill_{kind}", lang, label=label),
+        return drilldown.request("lifecycle.leads", leads_title(kind, key, label, lang),
                                  lang=lang, **{kind: key})
     if isinstance(trig, dict) and dash.ctx.triggered[0].get("value"):
         converted = trig["key"] == "converted"
