@@ -199,6 +199,16 @@ TEXTS: dict[str, dict[str, str]] = {
     "channel.chat": {"de": "Chat", "en": "Chat"},
     "channel.web": {"de": "Web", "en": "Web"},
     "channel.store": {"de": "Filiale", "en": "Store"},
+    # service cases: priority and category in lists (the service page's sentences have their own)
+    "priority.urgent": {"de": "Dringend", "en": "Urgent"},
+    "priority.high": {"de": "Hoch", "en": "High"},
+    "priority.normal": {"de": "Normal", "en": "Normal"},
+    "priority.low": {"de": "Niedrig", "en": "Low"},
+    "case_category.question": {"de": "Frage", "en": "Question"},
+    "case_category.complaint": {"de": "Beschwerde", "en": "Complaint"},
+    "case_category.billing": {"de": "Rechnung", "en": "Billing"},
+    "case_category.return": {"de": "Rücksendung", "en": "Return"},
+    "case_category.technical": {"de": "Technik", "en": "Technical"},
     # lost reasons (deals.lost_reason; a CRM's own reasons are shown as stored)
     "lost_reason.no_budget": {"de": "Kein Budget", "en": "No budget"},
     "lost_reason.no_need": {"de": "Kein Bedarf", "en": "No need"},

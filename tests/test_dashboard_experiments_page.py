@@ -134,6 +134,14 @@ def test_revenue_per_user_and_uplift_interval():
     assert "0" in list(up.layout.xaxis.ticktext)
 
 
+def test_uplift_ticks_keep_the_decimals_of_their_step():
+    # an interval reaching +7.1 pp: ticks every 2.5 pp, which must not print as "2" or "8"
+    exp = {"variants": {"control": {"n": 600}, "test": {"ci95": [0.010, 0.071], "uplift_abs": 0.04, "verdict": "better"}}}
+    ticks = list(uplift_figure(exp, DE, "de").layout.xaxis.ticktext)
+    assert ticks == [f"\u22127,5\u00a0Pp.", f"\u22125,0\u00a0Pp.", f"\u22122,5\u00a0Pp.", "0",
+                     "+2,5\u00a0Pp.", "+5,0\u00a0Pp.", "+7,5\u00a0Pp."]
+
+
 def test_running_experiments_are_listed_first_and_the_url_picks_one():
     exps = {"A": _exp(start=datetime(2025, 2, 1)), "B": _exp(status="running", start=datetime(2025, 1, 1)),
             "C": _exp(start=datetime(2025, 6, 1))}

@@ -131,6 +131,8 @@ def test_csat_line_by_month_over_the_number_of_ratings():
 
 def test_month_ticks_keep_the_year_where_it_changes_and_stay_unique():
     assert sf.month_ticks(["2025-11", "2025-12", "2026-01"], DE) == ["Nov<br>2025", "Dez", "Jan<br>2026"]
+    # December first and January next: one year under January only (side by side they overlap)
+    assert sf.month_ticks(["2025-12", "2026-01", "2026-02"], EN) == ["Dec", "Jan<br>2026", "Feb"]
     long = sf.month_ticks([f"2025-{m:02d}" for m in range(1, 13)] + ["2026-01", "2026-02"], EN)
     assert long[1] == "Feb<br>2025" and long[-1] == "Feb<br>2026"             # 14 months: every label has its year
 

@@ -63,7 +63,8 @@ EXPORT_CAP = 100_000
 class Column:
     """A grid column: `field` of the list's DataFrame, `header` an i18n key or {"de","en"},
     `kind` text | money | number | count | days | percent | date | datetime | status | channel
-    (shown in words: i18n.channel_label) | channel_path ("email > tv" in words) | lost_reason."""
+    (shown in words: i18n.channel_label) | channel_path ("email > tv" in words) | lost_reason |
+    priority | case_category (grid.VOCABULARIES)."""
     field: str
     header: str | Mapping[str, str]
     kind: str = "text"

@@ -14,6 +14,8 @@ from .. import i18n, ids
 from ..formatting import Formatter
 
 PAGE_SIZE = 100
+#: Column kinds whose stored codes are shown in words (i18n.vocab_label; CSV from the server too).
+VOCABULARIES = ("channel", "lost_reason", "priority", "case_category")
 
 
 # --- values ---------------------------------------------------------------------------------
@@ -31,12 +33,10 @@ def _json_value(v, kind: str, fmt: Formatter):
         return fmt.local(v).strftime("%Y-%m-%d %H:%M")
     if isinstance(v, date):
         return v.isoformat()
-    if kind == "channel":   # in words ("Paid search"); refData would blank channels it does not know
-        return i18n.channel_label(v, fmt.lang)
+    if kind in VOCABULARIES:   # in words ("Paid search"); refData would blank codes it does not know
+        return i18n.vocab_label(kind, v, fmt.lang)
     if kind == "channel_path":
         return i18n.channel_path(v, fmt.lang)
-    if kind == "lost_reason":
-        return i18n.lost_reason_label(v, fmt.lang)
     if hasattr(v, "item"):  # numpy scalars
         v = v.item()
     if isinstance(v, float) and math.isnan(v):

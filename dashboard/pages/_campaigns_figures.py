@@ -110,7 +110,7 @@ GRID_THEME = ("themeQuartz.withParams({accentColor: '#2f6fde', fontSize: 12, hea
               "fontFamily: 'inherit', wrapperBorderRadius: 8})")
 #: column, kind, width; kinds format with the assets' dashAgGridFunctions.
 GRID_COLUMNS = (
-    ("name", "text", 150), ("channel", "text", 90), ("cost", "money0", 85), ("leads", "count", 60),
+    ("name", "text", 230), ("channel", "text", 90), ("cost", "money0", 85), ("leads", "count", 60),
     ("deals", "count", 60), ("won", "count", 86), ("won_revenue", "money0", 102),
     ("new_customers", "count", 90), ("attributed_revenue", "money0", 108), ("cpl", "money", 84),
     ("cac", "money", 92), ("roas", "number", 60), ("roi", "percent", 78),

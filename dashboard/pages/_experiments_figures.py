@@ -299,7 +299,8 @@ def uplift_figure(exp: dict, fmt: Formatter, lang: str) -> go.Figure:
         error_x=dict(type="data", symmetric=False, array=[h - d for h, d in zip(his, diffs)],
                      arrayminus=[d - lo for d, lo in zip(diffs, los)], color=charts.INK, thickness=1.6, width=6),
         hovertext=hover, hovertemplate="%{hovertext}<extra></extra>"))
-    decimals = 0 if step >= 1 else 1
+    # as many decimals as the step has (2.5 must not print as "2"): 0, 1 or 2
+    decimals = next(d for d in (0, 1, 2) if abs(round(step, d) - step) < 1e-9) if step < 100 else 0
     fig.update_layout(xaxis=dict(range=[-span, span], gridcolor=charts.GRID, zeroline=False, tickvals=ticks,
                                  ticktext=["0" if t == 0 else fmt.points(t / 100, decimals) for t in ticks]),
                       yaxis=dict(type="category", gridcolor="rgba(0,0,0,0)"), showlegend=False,

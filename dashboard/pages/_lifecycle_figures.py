@@ -285,8 +285,10 @@ def activity_figure(rows: list[dict], measure: str, fmt: Formatter, lang: str) -
                              customdata=[[m] for m in months], hovertext=hover,
                              hovertemplate="%{hovertext}<extra></extra>"))
     axis = fmt.money_axis() if measure == "revenue" else {"tickformat": ",d"}
+    # two-line ticks ("Dec<br>2025"): a year of months fits half a page without rotated labels
     fig.update_layout(barmode="relative", bargap=0.25, showlegend=True,
-                      xaxis=dict(type="category", gridcolor="rgba(0,0,0,0)"),
+                      xaxis=dict(type="category", gridcolor="rgba(0,0,0,0)", tickmode="array", tickvals=labels,
+                                 ticktext=[label.replace(" ", "<br>", 1) for label in labels]),
                       yaxis=dict(gridcolor=charts.GRID, zeroline=True, zerolinecolor="#868e96", zerolinewidth=1,
                                  **axis),
                       legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0,

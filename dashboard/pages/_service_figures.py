@@ -185,7 +185,11 @@ def month_ticks(months: list[str], fmt: Formatter) -> list[str]:
     ("Nov<br>2025", "Dez", "Jan<br>2026"), so a year of months fits a narrow chart. The labels are
     the category axis' values, so over more than 12 months every month keeps its year."""
     full = [fmt.month(m).replace(" ", "<br>", 1) for m in months]
-    short = [f if i == 0 or m.endswith("-01") else f.split("<br>")[0] for i, (m, f) in enumerate(zip(months, full))]
+    # the first month's year is left out when a January follows at once: the two years would
+    # print into each other on a narrow chart ("Dec 2025" beside "Jan 2026")
+    first_year = len(months) < 2 or not months[1].endswith("-01")
+    short = [f if (i == 0 and first_year) or m.endswith("-01") else f.split("<br>")[0]
+             for i, (m, f) in enumerate(zip(months, full))]
     return short if len(set(short)) == len(short) else full
 
 
@@ -244,7 +248,9 @@ def times_figure(rows: list[dict], by: str, fmt: Formatter, lang: str) -> go.Fig
                                          margin=dict(l=8, r=8, t=46, b=8),
                                          legend=dict(orientation="h", yanchor="bottom", y=1.1, xanchor="right",
                                                      x=1, font=dict(size=11))))
-    fig.update_xaxes(type="category", gridcolor="rgba(0,0,0,0)", automargin=True, tickfont=dict(size=11))
+    # the values are written for sentences ("cases opened via email"); on the axis they start a label
+    fig.update_xaxes(type="category", gridcolor="rgba(0,0,0,0)", automargin=True, tickfont=dict(size=11),
+                     tickmode="array", tickvals=labels, ticktext=[lab[:1].upper() + lab[1:] for lab in labels])
     fig.update_yaxes(rangemode="tozero", gridcolor=charts.GRID, zeroline=False, ticksuffix=f"{NBSP}h")
     for ann in fig.layout.annotations:
         ann.update(font=dict(size=11, color="#6c757d"))
@@ -264,7 +270,7 @@ def clicked_group(click_data) -> tuple[str, str] | None:
 AGENT_COLUMNS = (
     Column("label", PAGE_TEXTS["service.col.agent"], width=140),
     Column("cases", PAGE_TEXTS["service.col.cases"], "count", width=84),
-    Column("resolved", PAGE_TEXTS["service.col.resolved"], "count", width=72),
+    Column("resolved", PAGE_TEXTS["service.col.resolved"], "count", width=86),
     Column("first_response_median", PAGE_TEXTS["service.col.median"], "days", width=74),
     Column("first_response_p90", PAGE_TEXTS["service.col.p90"], "days", width=64),
     Column("resolution_median", PAGE_TEXTS["service.col.median"], "days", width=74),
