@@ -36,6 +36,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "nav.experiments": {"de": "Experimente", "en": "Experiments"},
     "nav.service": {"de": "Service", "en": "Service"},
     "nav.language": {"de": "Sprache", "en": "Language"},
+    "nav.more": {"de": "Mehr", "en": "More"},
     "nav.not_found": {"de": "Diese Seite gibt es nicht.", "en": "This page does not exist."},
     "nav.back_home": {"de": "Zur Übersicht", "en": "Back to the overview"},
     # embedding (assets/embed.js)

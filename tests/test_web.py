@@ -80,3 +80,18 @@ def test_mounted_under_a_proxy_prefix(tmp_path, strips):
     assert client.get(base + "/api/v1/openapi.json").status_code == 200
     assert client.get(base + "/readyz").status_code == 200
     assert client.get(base + "/_dash-layout").status_code == 200
+
+
+def test_the_policy_waits_for_dashs_inline_scripts_when_sign_in_answers_first(tmp_path):
+    # with sign-in on, the first request is usually answered by the sign-in gate (a redirect to
+    # /login) before Dash has set itself up and registered the pages' clientside callbacks; a
+    # policy fixed then would block that inline script on every page for the life of the worker
+    server = make(tmp_path, AUTH_MODE="builtin", SECRET_KEY="s" * 40)
+    client = server.test_client()
+    assert client.get("/").status_code == 302
+    dash_app = server.extensions["dash"]
+    with server.test_request_context("/"):
+        dash_app._setup_server()      # what the first request Dash itself answers does
+    policy = client.get("/login").headers["Content-Security-Policy"]
+    hashes = dash_app.csp_hashes()
+    assert len(hashes) >= 2 and all(h in policy for h in hashes)

@@ -39,7 +39,11 @@ def install(server: Flask, settings, dash_app=None) -> None:
         csp = server.extensions.get("csp_policy")
         if csp is None:
             hashes = tuple(dash_app.csp_hashes()) if dash_app is not None else ()
-            csp = server.extensions["csp_policy"] = content_security_policy(hashes, settings.embed_origins)
+            csp = content_security_policy(hashes, settings.embed_origins)
+            # kept only once Dash has set itself up: with sign-in on, the first answer is often
+            # the gate's redirect to /login, before the pages' clientside callbacks exist
+            if dash_app is None or dash_app._got_first_request.get("setup_server"):
+                server.extensions["csp_policy"] = csp
         return csp
 
     @server.after_request

@@ -70,15 +70,16 @@ def scatter_figure(rows: list[dict], fmt: Formatter, lang: str, *, model_name: s
                              line=dict(color=charts.TARGET, width=1.5, dash="dash"), hoverinfo="skip"))
     names = {ch: i18n.channel_label(ch, lang) if ch != "–" else ch for ch in {r.get("channel") or "–" for r in points}}
     channels = sorted(names, key=lambda ch: names[ch].lower())   # the legend in the reader's alphabet
+    colour = {ch: charts.SERIES[i % len(charts.SERIES)] for i, ch in enumerate(sorted(names))}  # same in EN and DE
     zero_seen = False
-    for i, ch in enumerate(channels):
+    for ch in channels:
         mine = [r for r in points if (r.get("channel") or "–") == ch]
         xs = [(r.get("cost") or 0) or floor for r in mine]
         ys = [(r.get("attributed_revenue") or 0) or floor for r in mine]
         zero_seen |= log and any(not (r.get("cost") and r.get("attributed_revenue")) for r in mine)
         fig.add_trace(go.Scatter(
             x=xs, y=ys, mode="markers", name=names[ch],
-            marker=dict(size=12, color=charts.SERIES[i % len(charts.SERIES)], opacity=0.88,
+            marker=dict(size=12, color=colour[ch], opacity=0.88,
                         line=dict(color="white", width=1)),
             customdata=[[r["campaign_id"]] for r in mine], hovertext=[_hover(r, fmt, lang) for r in mine],
             hovertemplate="%{hovertext}<extra></extra>"))

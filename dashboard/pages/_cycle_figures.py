@@ -327,5 +327,8 @@ def stale_grid(grid_id, records: list[dict], lang: str, currency: str) -> dag.Ag
         id=grid_id, rowData=records, columnDefs=defs,
         defaultColDef={"sortable": True, "resizable": True, "suppressHeaderMenuButton": True},
         dashGridOptions=_grid_options(lang, pagination=True, paginationPageSize=10, paginationPageSizeSelector=False,
-                                      domLayout="autoHeight", autoSizeStrategy={"type": "fitGridWidth"}),
+                                      domLayout="autoHeight"),
+        # fitted again whenever the card's width changes (first drawn before the layout settled,
+        # the last column ran past the card)
+        columnSize="responsiveSizeToFit",
         className="cycle-stale-grid", style={"width": "100%"})

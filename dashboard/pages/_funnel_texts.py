@@ -54,7 +54,7 @@ TEXTS = {
     "funnel.breakdown_hint": {"de": "Balken anklicken: als Filter übernehmen", "en": "Click a bar to filter by it"},
     "funnel.breakdown_table": {"de": "Konversion nach {by}", "en": "Conversion by {by}"},
     "funnel.breakdown_table_hint": {"de": "Zeile anklicken: als Filter übernehmen", "en": "Click a row to filter by it"},
-    "funnel.top_groups": {"de": "die {n} größten Gruppen", "en": "the {n} largest groups"},
+    "funnel.top_groups": {"de": "die größten Gruppen (höchstens {n})", "en": "the largest groups (at most {n})"},
     "funnel.no_deals": {"de": "Keine Deals in dieser Auswahl", "en": "No deals in this selection"},
     "funnel.drill_reached": {"de": "Deals, die {stage} erreicht haben", "en": "Deals that reached {stage}"},
     "funnel.drill_dropped_lost": {"de": "Bei {stage} verlorene Deals", "en": "Deals lost at {stage}"},
