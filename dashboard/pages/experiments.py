@@ -52,6 +52,7 @@ UPLIFT = ids.page_id(PAGE, "uplift")
 RATES = ids.page_id(PAGE, "rates")
 REVENUE = ids.page_id(PAGE, "revenue")
 SHOWN = ids.page_id(PAGE, "shown")
+CHARTS = ids.page_id(PAGE, "charts")
 
 
 # --- drill-down source -----------------------------------------------------------------------
@@ -87,15 +88,17 @@ def layout(**query):
     detail = html.Div([
         dcc.Loading(html.Div([html.Div(id=HEAD), html.Div(id=SUMMARY)], style={"minHeight": "140px"}),
                     type="circle", color=charts.PRIMARY, delay_show=250),
-        html.Div(tr("experiments.uplift", lang), className="small text-muted mt-2"),
-        charts.graph(UPLIFT, lang, 130),
         html.Div([
-            html.Div([html.Div(tr("experiments.rates", lang), className="small text-muted"),
-                      charts.graph(RATES, lang, 280, clickable=True),
-                      html.Div(tr("experiments.rates_note", lang), className=muted)], className="col-md-6"),
-            html.Div([html.Div(tr("experiments.revenue", lang), className="small text-muted"),
-                      charts.graph(REVENUE, lang, 280, clickable=True)], className="col-md-6"),
-        ], className="row g-3 mt-1"),
+            html.Div(tr("experiments.uplift", lang), className="small text-muted mt-2"),
+            charts.graph(UPLIFT, lang, 130),
+            html.Div([
+                html.Div([html.Div(tr("experiments.rates", lang), className="small text-muted"),
+                          charts.graph(RATES, lang, 280, clickable=True),
+                          html.Div(tr("experiments.rates_note", lang), className=muted)], className="col-md-6"),
+                html.Div([html.Div(tr("experiments.revenue", lang), className="small text-muted"),
+                          charts.graph(REVENUE, lang, 280, clickable=True)], className="col-md-6"),
+            ], className="row g-3 mt-1"),
+        ], id=CHARTS),
     ])
     return html.Div([
         dcc.Store(id=SHOWN),
@@ -161,6 +164,16 @@ def draw(search, _version):
         ])
     return (listing, head, summary, uplift_figure(exp, fmt, lang), rates_figure(exp, fmt, lang),
             revenue_figure(exp, fmt, lang), {"id": selected, "name": exp.get("name") or selected}, subtitle)
+
+
+@dash.callback(
+    Output(CHARTS, "style"),
+    Input(SHOWN, "data"),
+)
+def show_charts(shown):
+    """The charts and their captions only under a shown experiment (no empty frames below "no
+    experiment in this period")."""
+    return None if shown else {"display": "none"}
 
 
 @dash.callback(
