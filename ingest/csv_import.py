@@ -12,6 +12,9 @@ inside a savepoint:
 3. `replace` tables: rows the snapshot no longer holds are deleted with their dependents.
 Upserts use the dialect's INSERT ... ON CONFLICT. SQLite's row-level change triggers are
 dropped for the load and re-installed, with one bump of the change counter.
+DuckDB has no savepoints and no foreign keys (queries/duckdb_support.py): there every file goes
+into a staging table with line numbers first, is checked in SQL (duplicate keys, references),
+and only then written (`_import_checked`); the engine bumps the change counter at commit.
 """
 from __future__ import annotations
 
@@ -110,8 +113,8 @@ def import_files(engine, files: dict[str, Path], *, tz_name: str, replace: Itera
     rows: dict[str, int] = {}
     with engine.begin() as conn:
         dialect = conn.dialect.name
-        if dialect not in ("sqlite", "postgresql"):
-            raise NotImplementedError(f"CSV import supports SQLite and PostgreSQL, not {dialect}")
+        if dialect not in ("sqlite", "postgresql", "duckdb"):
+            raise NotImplementedError(f"CSV import supports SQLite, PostgreSQL and DuckDB, not {dialect}")
         if dialect == "sqlite":
             conn.exec_driver_sql("PRAGMA cache_size=-262144")  # 256 MiB: index builds, upserts
         # SQLite: bumps the change counter once (which also opens the transaction, so the
@@ -140,6 +143,11 @@ def _import_table(conn, table: Table, path: Path, display: str, tz: ZoneInfo, re
     names = [c.name for c in table.columns]
     keys = KeyHashes([names.index(c.name) for c in table.primary_key.columns])
     report = _reporter(table.name, progress)
+    if conn.dialect.name == "duckdb":
+        n = _import_checked(conn, table, path, parse, keys, display, replace, report)
+        if progress:
+            progress(table.name, n, n)
+        return n
     # raw executemany/COPY raise the driver's own errors, SQLAlchemy statements wrapped ones
     db_errors = (DBAPIError, conn.dialect.loaded_dbapi.Error)
     savepoint = conn.begin_nested()  # PostgreSQL: the transaction stays usable after an error
@@ -185,6 +193,8 @@ def _stored_form(dialect) -> Callable[[Column], Callable[[object], object]]:
     def for_column(col: Column) -> Callable[[object], object]:
         is_ts = isinstance(col.type, DateTime)
         fast = methodcaller("isoformat", " ") if is_ts else methodcaller("isoformat")
+        if dialect.name == "duckdb":
+            return lambda value: value  # datetime/date objects go into typed frame columns
         if dialect.name == "postgresql":
             return fast
         proc = col.type.dialect_impl(dialect).bind_processor(dialect)
@@ -230,16 +240,18 @@ def _worth_rebuilding_indexes(conn, table: Table, path: Path) -> bool:
     return path.stat().st_size / 100 >= rows / 4
 
 
-def _staging_table(table: Table, prefix: str, with_line: bool) -> Table:
+def _staging_table(conn, table: Table, prefix: str, with_line: bool) -> Table:
     cols = [Column(c.name, c.type) for c in table.columns]
     if with_line:
         cols.append(Column("line", Integer))
-    return Table(prefix + table.name, MetaData(), *cols, prefixes=["TEMPORARY"],
-                 postgresql_on_commit="DROP")
+    # PostgreSQL drops it at commit in any case; DuckDB knows no ON COMMIT DROP (and drops a
+    # temporary table created in a rolled-back transaction with it)
+    on_commit = {"postgresql_on_commit": "DROP"} if conn.dialect.name == "postgresql" else {}
+    return Table(prefix + table.name, MetaData(), *cols, prefixes=["TEMPORARY"], **on_commit)
 
 
 def _via_staging(conn, table: Table, rows, replace: bool, report) -> int:
-    stg = _staging_table(table, "_import_", with_line=False)
+    stg = _staging_table(conn, table, "_import_", with_line=False)
     stg.create(conn)
     n = write_rows(conn, stg, rows, on_chunk=report)
     if replace:
@@ -255,9 +267,32 @@ def _via_staging(conn, table: Table, rows, replace: bool, report) -> int:
     return n
 
 
+def _import_checked(conn, table: Table, path: Path, parse, keys: KeyHashes, display: str, replace: bool,
+                    report) -> int:
+    """DuckDB: load the file into a staging table with line numbers, check it in SQL (each file
+    key once, every reference known), then write it in one INSERT ... SELECT (an upsert when the
+    table holds rows; for `replace`, the snapshot's missing rows and their dependents go first)."""
+    stg = _staging_table(conn, table, "_check_", with_line=True)
+    stg.create(conn)
+    big = path.stat().st_size >= csv_load.PARALLEL_MIN_BYTES and csv_load.can_fork()
+    source = parsed_in_child(lambda: parse(with_line=True), keys) if big else parse(with_line=True)
+    with closing(source):
+        n = write_rows(conn, stg, source, on_chunk=report)
+    _check_duplicates(conn, stg, table, display)
+    _check_foreign_keys(conn, stg, table, display)
+    pk = list(table.primary_key.columns)
+    if replace:
+        _delete_cascade(conn, table, ~exists().where(*[stg.c[c.name] == c for c in pk]))
+    cols = [c.name for c in table.columns]
+    stmt = postgresql.insert(table).from_select(cols, select(*[stg.c[c] for c in cols]).where(true()))
+    conn.execute(stmt if _is_empty(conn, table) else upsert(table, stmt))
+    stg.drop(conn)
+    return n
+
+
 def _diagnose(conn, table: Table, parse, display: str) -> None:
     """Find the first duplicate key or unknown reference of the file; raise it with its line."""
-    stg = _staging_table(table, "_check_", with_line=True)
+    stg = _staging_table(conn, table, "_check_", with_line=True)
     stg.create(conn)
     write_rows(conn, stg, parse(with_line=True))
     _check_duplicates(conn, stg, table, display)

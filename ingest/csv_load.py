@@ -4,7 +4,8 @@
   back, so parsing (half the work) runs on the second core while this process writes.
 - `KeyHashes`: duplicate-key detection within one file at 8 bytes per row (a 64-bit hash per
   key); any hit is then checked exactly in SQL, so a hash collision cannot cause a false error.
-- `write_rows`: executemany (SQLite) or COPY (PostgreSQL) of row tuples into one table.
+- `write_rows`: executemany (SQLite), COPY (PostgreSQL) or a scanned DataFrame (DuckDB,
+  ingest/duckdb_io.py) of row tuples into one table.
 - `secondary_indexes_dropped`: drop a table's non-unique indexes (and on PostgreSQL its own
   foreign keys) for a bulk load and re-create them from the database's own definitions;
   building an index once is several times cheaper than maintaining it row by row. PostgreSQL
@@ -146,6 +147,12 @@ def write_rows(conn, table: Table, chunks: Iterable[list[tuple]], as_upsert: boo
     """
     raw = conn.connection.driver_connection
     done = 0
+    if conn.dialect.name == "duckdb":
+        from .duckdb_io import insert_frame, rows_frame
+        for chunk in chunks:
+            done += insert_frame(conn, table.name, rows_frame(table, chunk))
+            on_chunk(done)
+        return done
     if conn.dialect.name == "sqlite":
         k, width = SQLITE_ROWS_PER_STATEMENT, len(table.columns)
         one = _sqlite_insert_sql(conn, table, 1, as_upsert)

@@ -14,7 +14,7 @@ What is in it, and where it is made:
 - demo_accounts: orders (one-time, repeat and churned buyers), service cases.
 - demo_journeys: touchpoints, lifecycle histories, the two A/B experiments.
 - demo_targets: monthly targets (all, per region, per owner).
-- demo_io / demo_tables: batches -> SQLite executemany, PostgreSQL COPY, CSV.
+- demo_io / demo_tables: batches -> SQLite executemany, PostgreSQL COPY, CSV; duckdb_io: DuckDB.
 """
 from __future__ import annotations
 
@@ -133,6 +133,11 @@ def _prepare(conn) -> dict:
         quote = conn.dialect.identifier_preparer.quote
         for table, name, _ in state["fks"]:
             conn.execute(text("ALTER TABLE " + table + " DROP CONSTRAINT " + quote(name)))
+    elif conn.dialect.name == "duckdb":
+        # no triggers and no foreign keys (queries/duckdb_support.py): bump, then empty children first
+        bump(conn)
+        for t in reversed(CONTRACT_TABLES):
+            conn.execute(delete(t))
     else:
         # pysqlite opens the transaction only at the first DML statement, so DDL issued before
         # it would be committed at once: bump first, then drop the triggers inside it
@@ -157,6 +162,8 @@ def _finish(conn, state: dict, report) -> None:
             conn.execute(text("ALTER TABLE " + table + " ADD CONSTRAINT " + quote(name) + " " + definition))
         report("foreign_keys", 1, 1)
         conn.execute(text("ANALYZE " + ", ".join(t.name for t in CONTRACT_TABLES)))
+    elif conn.dialect.name == "duckdb":
+        pass  # DuckDB keeps its statistics up to date itself
     else:
         install_triggers(conn)
         conn.exec_driver_sql("PRAGMA cache_size=" + str(int(state["cache"])))
@@ -172,7 +179,8 @@ def generate_demo(engine, *, deals: int = 5000, seed: int = 42, tz_name: str = "
     "foreign_keys"; done/total count those steps).
     Secondary indexes are dropped for the load and built again afterwards (faster than
     updating them row by row); on PostgreSQL the foreign keys likewise; SQLite's row
-    triggers are dropped and the data version is bumped once (queries.change_tracking).
+    triggers are dropped and the data version is bumped once (queries.change_tracking);
+    DuckDB (no triggers) bumps it once as well.
     """
     report = progress or (lambda step, done, total: None)
     with engine.begin() as conn:
@@ -181,6 +189,11 @@ def generate_demo(engine, *, deals: int = 5000, seed: int = 42, tz_name: str = "
         if conn.dialect.name == "postgresql":
             def write(table, cols):
                 return io.pg_copy(dbapi, table, cols)
+        elif conn.dialect.name == "duckdb":
+            from .duckdb_io import demo_frame, insert_frame
+
+            def write(table, cols):
+                return insert_frame(conn, table, demo_frame(cols))
         else:
             def write(table, cols):
                 return io.sqlite_insert(dbapi, table, cols)
@@ -191,6 +204,9 @@ def generate_demo(engine, *, deals: int = 5000, seed: int = 42, tz_name: str = "
         # truncate it, instead of leaving a log as large as the data on disk
         with engine.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    elif engine.dialect.name == "duckdb":
+        with engine.connect() as conn:
+            conn.exec_driver_sql("CHECKPOINT")  # likewise: the load out of DuckDB's log into the file
     return counts
 
 

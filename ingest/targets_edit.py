@@ -99,7 +99,7 @@ def save_rows(engine, rows: list[dict], *, delete_missing: bool = True) -> dict:
     valid = validate_rows(rows)
     keep = {r.key for r in valid}
     with engine.begin() as conn:
-        ins = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(targets)
+        ins = (sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert)(targets)  # DuckDB: as PostgreSQL
         deleted = 0
         if delete_missing:
             existing = conn.execute(select(targets.c.kpi, targets.c.period_start, targets.c.period_end,

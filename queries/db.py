@@ -38,6 +38,8 @@ def make_engine(url: str, *, connect_timeout: float | None = None, statement_tim
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.close()
         return engine
+    if u.get_backend_name() == "duckdb":
+        return _make_duckdb_engine(u, kwargs)
     if u.get_backend_name() == "postgresql" and u.get_driver_name() in ("", "psycopg2"):
         u = u.set(drivername="postgresql+psycopg")
     kwargs.setdefault("pool_pre_ping", True)
@@ -56,6 +58,20 @@ def make_engine(url: str, *, connect_timeout: float | None = None, statement_tim
     return create_engine(u, **kwargs)
 
 
+def _make_duckdb_engine(u, kwargs) -> Engine:
+    """DuckDB (README "Using DuckDB"): one process owns the file; the app bumps the change
+    counter itself (queries/duckdb_support.py). Timeouts do not apply to an embedded database."""
+    from .duckdb_support import install_change_counter, quote_keywords
+    if u.database and u.database != ":memory:":
+        Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+    if u.database in (None, "", ":memory:"):
+        kwargs.pop("pool_timeout", None)  # an in-memory database has a single-connection pool
+    engine = create_engine(u, **kwargs)
+    quote_keywords(engine)
+    install_change_counter(engine)
+    return engine
+
+
 def alembic_config(engine: Engine):
     from alembic.config import Config
     cfg = Config()
@@ -67,6 +83,8 @@ def alembic_config(engine: Engine):
 def ensure_schema(engine: Engine) -> None:
     """Create the schema on first use, or migrate an existing database to the newest version."""
     from alembic import command
+    if engine.dialect.name == "duckdb":
+        from . import duckdb_support  # noqa: F401 - registers Alembic's DuckDB implementation
     command.upgrade(alembic_config(engine), "head")
 
 

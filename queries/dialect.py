@@ -1,12 +1,17 @@
-"""The few SQL expressions that differ between SQLite and PostgreSQL, in one place.
+"""The few SQL expressions that differ between SQLite, PostgreSQL and DuckDB, in one place.
 
-Everything else in `queries/` is plain SQLAlchemy Core that renders the same on both.
-Durations are computed from whole epoch seconds on both databases, so the same stored
+Everything else in `queries/` is plain SQLAlchemy Core that renders the same on all three.
+Durations are computed from whole epoch seconds on every database, so the same stored
 timestamps give bit-identical day counts (`seconds / 86400.0`).
+
+DuckDB (duckdb-engine renders PostgreSQL's SQL) has its own traps, all avoided here: `Float`
+is a 4-byte REAL there (money and ratios use `Double`), `/` between integers divides exactly
+(SQLAlchemy's `//` renders FLOOR(a / b), used for the percentile ranks below), and
+`EXTRACT(EPOCH ...)` is a DOUBLE with microseconds (epoch seconds use integer microseconds).
 """
 from __future__ import annotations
 
-from sqlalchemy import Float, Integer, case, cast, func, literal_column, select
+from sqlalchemy import Integer, case, cast, func, literal_column, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.expression import ColumnElement, FunctionElement
 from sqlalchemy.types import Double
@@ -24,6 +29,12 @@ class epoch_seconds(FunctionElement):
 def _epoch_sqlite(element, compiler, **kw):
     (arg,) = list(element.clauses)
     return "CAST(strftime('%%s', %s) AS INTEGER)" % compiler.process(arg, **kw)
+
+
+@compiles(epoch_seconds, "duckdb")
+def _epoch_duckdb(element, compiler, **kw):
+    (arg,) = list(element.clauses)
+    return "(epoch_us(%s) // 1000000)" % compiler.process(arg, **kw)
 
 
 @compiles(epoch_seconds)

@@ -1,7 +1,9 @@
-"""Shared fixtures: a fresh database per test module on SQLite and on PostgreSQL.
+"""Shared fixtures: a fresh database per test module on SQLite, PostgreSQL and DuckDB.
 
 PostgreSQL tests use a throw-away database on 127.0.0.1:5432 (override with TEST_PG_URL).
 Without a reachable server they skip with the reason shown; under CI (CI=true) they fail.
+DuckDB tests use a file in a temporary folder; without the duckdb packages installed they skip
+(under CI they fail: requirements.txt installs them).
 """
 from __future__ import annotations
 
@@ -17,6 +19,8 @@ from queries.db import ensure_schema, make_engine
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 PG_ADMIN_URL = os.environ.get("TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+#: The database kinds every query test runs on.
+ENGINES = ("sqlite", "postgresql", "duckdb")
 
 
 def _pg_admin_engine():
@@ -60,8 +64,21 @@ class FreshDatabases:
         ensure_schema(eng)
         return eng
 
+    def duckdb(self):
+        try:
+            import duckdb  # noqa: F401
+            import duckdb_engine  # noqa: F401
+        except ImportError as exc:
+            if IN_CI:
+                pytest.fail(f"CI=true but DuckDB is not installed: {exc}")
+            pytest.skip(f"DuckDB not installed (pip install -r requirements.txt): {exc}")
+        path = self.tmp.mktemp("db") / "test.duckdb"
+        eng = make_engine(f"duckdb:///{path}")
+        ensure_schema(eng)
+        return eng
+
     def make(self, kind: str):
-        return self.sqlite() if kind == "sqlite" else self.postgresql()
+        return {"sqlite": self.sqlite, "postgresql": self.postgresql, "duckdb": self.duckdb}[kind]()
 
     def close(self):
         if self._pg_admin is not None:
@@ -78,7 +95,7 @@ def fresh_db(tmp_path_factory):
     dbs.close()
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=ENGINES)
 def engine(request, fresh_db):
     """An empty, migrated database; the test runs once per engine kind."""
     eng = fresh_db.make(request.param)
@@ -102,7 +119,7 @@ def load_rows(engine, rows_by_table: dict):
 WORKED_EXAMPLE = FIXTURES / "worked_example"
 
 
-@pytest.fixture(scope="session", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="session", params=ENGINES)
 def worked_db(request, fresh_db):
     """The worked example (tests/fixtures/worked_example/csv) imported with REPORT_TZ=UTC.
 

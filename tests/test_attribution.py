@@ -9,7 +9,7 @@ from queries.attribution import ALL_MODELS, MODELS, attribute, attribute_all_mod
 from queries.filters import Filters
 from queries.journeys import conversions_and_journeys, non_converting_journeys
 from queries.period import Period
-from tests.conftest import expected, load_rows
+from tests.conftest import ENGINES, expected, load_rows
 
 MARCH = Period(date(2025, 3, 1), date(2025, 4, 1), "UTC")
 DAY = 86400
@@ -66,7 +66,7 @@ ROWS = {
 }
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=ENGINES)
 def db(request, fresh_db):
     eng = fresh_db.make(request.param)
     load_rows(eng, ROWS)

@@ -8,7 +8,7 @@ import pytest
 from queries.campaigns import campaign_deals, campaign_table, campaign_touchpoints, cost_in_period
 from queries.filters import Filters
 from queries.period import Period
-from tests.conftest import expected, load_rows
+from tests.conftest import ENGINES, expected, load_rows
 
 MARCH = Period(date(2025, 3, 1), date(2025, 4, 1), "UTC")
 
@@ -73,7 +73,7 @@ ROWS = {
 }
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=ENGINES)
 def db(request, fresh_db):
     eng = fresh_db.make(request.param)
     load_rows(eng, ROWS)

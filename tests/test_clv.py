@@ -20,7 +20,7 @@ from queries.clv import (
 from queries.filters import Filters
 from queries.period import Period
 from queries.schema import TABLES_BY_NAME
-from tests.conftest import FIXTURES, expected, load_rows
+from tests.conftest import ENGINES, FIXTURES, expected, load_rows
 
 CDNOW = FIXTURES / "cdnow"
 NO_FILTER = Filters()
@@ -134,7 +134,7 @@ def _cdnow_rows():
 CDNOW_TO = Period(date(1997, 1, 1), date(1997, 10, 1), "UTC")
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=ENGINES)
 def cdnow_db(request, fresh_db):
     eng = fresh_db.make(request.param)
     with eng.begin() as conn:  # multi-row inserts: ~10x faster than executemany on PostgreSQL

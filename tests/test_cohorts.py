@@ -8,7 +8,7 @@ import pytest
 from queries.cohorts import cohort_retention
 from queries.filters import Filters
 from queries.period import Period
-from tests.conftest import expected, load_rows
+from tests.conftest import ENGINES, expected, load_rows
 
 # [2025-02-01, 2025-04-15): months Feb, Mar and the partial April
 FEB_APR = Period(date(2025, 2, 1), date(2025, 4, 15), "UTC")
@@ -47,7 +47,7 @@ ROWS = {
 }
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=ENGINES)
 def db(request, fresh_db):
     eng = fresh_db.make(request.param)
     load_rows(eng, ROWS)

@@ -8,11 +8,11 @@ import pytest
 
 from queries import funnel
 from queries.filters import Filters
-from tests.conftest import load_rows
+from tests.conftest import ENGINES, load_rows
 from tests.pipeline_dataset import JAN, ROWS
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=ENGINES)
 def conn(request, fresh_db):
     eng = fresh_db.make(request.param)
     load_rows(eng, ROWS)

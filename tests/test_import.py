@@ -80,6 +80,11 @@ def table_rows(conn, table) -> list[tuple]:
 
 def schema_shape(engine) -> dict:
     """Indexes and foreign keys of the contract tables (bulk loads drop and re-create them)."""
+    if engine.dialect.name == "duckdb":  # no index reflection in duckdb-engine; no foreign keys
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT table_name, index_name, expressions FROM duckdb_indexes()")).all()
+        return {t.name: (sorted((name, str(expr)) for table, name, expr in rows if table == t.name), [])
+                for t in CONTRACT_TABLES}
     insp = inspect(engine)
     return {t.name: (sorted((i["name"], tuple(i["column_names"])) for i in insp.get_indexes(t.name)),
                      sorted((tuple(f["constrained_columns"]), f["referred_table"])
@@ -173,7 +178,8 @@ def test_stored_timestamps_are_what_sqlalchemy_writes_and_compare_equal(engine, 
 
 def test_bulk_load_into_empty_tables_keeps_indexes_and_foreign_keys(engine):
     before = schema_shape(engine)
-    assert before["touchpoints"][0] and before["deals"][1]  # there is something to keep
+    assert before["touchpoints"][0]  # there is something to keep
+    assert before["deals"][1] or engine.dialect.name == "duckdb"  # DuckDB: no foreign keys (duckdb_support)
     import_folder(engine, WORKED / "csv", tz_name="UTC")
     assert schema_shape(engine) == before
 

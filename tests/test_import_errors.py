@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from ingest import CsvImportError, import_folder
+from tests.conftest import ENGINES
 from tests.test_import import BASELINE, import_baseline, snapshot, write_folder
 
 BASELINE_TABLES = [name[:-4] for name in BASELINE]
@@ -104,7 +105,7 @@ CASES = {
 }
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=ENGINES)
 def baseline_engine(request, fresh_db, tmp_path_factory):
     """A database holding the baseline export (shared: the tests below must not change it)."""
     eng = fresh_db.make(request.param)
@@ -113,7 +114,7 @@ def baseline_engine(request, fresh_db, tmp_path_factory):
     eng.dispose()
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=ENGINES)
 def empty_engine(request, fresh_db):
     """An empty database (shared: the tests below must leave it empty)."""
     eng = fresh_db.make(request.param)

@@ -11,7 +11,7 @@ from queries.lifecycle import (
     migration_customers, migration_matrix, new_leads,
 )
 from queries.period import Period
-from tests.conftest import expected, load_rows
+from tests.conftest import ENGINES, expected, load_rows
 
 JAN = Period(date(2025, 1, 1), date(2025, 2, 1), "UTC")
 
@@ -96,7 +96,7 @@ ROWS["orders"] += [
 FEB_MAR = Period(date(2025, 2, 1), date(2025, 4, 1), "UTC")
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=ENGINES)
 def db(request, fresh_db):
     eng = fresh_db.make(request.param)
     load_rows(eng, ROWS)

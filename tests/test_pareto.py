@@ -8,7 +8,7 @@ import pytest
 from queries.filters import Filters
 from queries.pareto import lorenz_rank, pareto, top_n
 from queries.period import Period
-from tests.conftest import expected, load_rows
+from tests.conftest import ENGINES, expected, load_rows
 
 JUNE = Period(date(2025, 6, 1), date(2025, 7, 1), "UTC")
 
@@ -43,7 +43,7 @@ ROWS = {
 }
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=ENGINES)
 def db(request, fresh_db):
     eng = fresh_db.make(request.param)
     load_rows(eng, ROWS)

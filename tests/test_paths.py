@@ -6,7 +6,7 @@ import pytest
 from queries.filters import Filters
 from queries.paths import top_paths, transition_matrix
 from queries.period import Period
-from tests.conftest import load_rows
+from tests.conftest import ENGINES, load_rows
 
 MARCH = Period(date(2025, 3, 1), date(2025, 4, 1), "UTC")
 
@@ -38,7 +38,7 @@ ROWS = {
 }
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=ENGINES)
 def conn(request, fresh_db):
     eng = fresh_db.make(request.param)
     load_rows(eng, ROWS)

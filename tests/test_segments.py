@@ -12,7 +12,7 @@ from queries.segments import (
     SEGMENTS, SegmentThresholds, behaviour_segments, rfm_customers, rfm_scores, segment_breakdown,
     segment_customers,
 )
-from tests.conftest import expected, load_rows
+from tests.conftest import ENGINES, expected, load_rows
 
 JUNE = Period(date(2025, 6, 1), date(2025, 7, 1), "UTC")   # to = 2025-07-01 00:00
 
@@ -64,7 +64,7 @@ RFM_ROWS = {
 }
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=ENGINES)
 def rfm_db(request, fresh_db):
     eng = fresh_db.make(request.param)
     load_rows(eng, RFM_ROWS)
@@ -169,7 +169,7 @@ SEG_ROWS = {
 }
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=ENGINES)
 def seg_db(request, fresh_db):
     eng = fresh_db.make(request.param)
     load_rows(eng, SEG_ROWS)

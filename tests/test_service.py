@@ -9,7 +9,7 @@ from queries.filters import Filters
 from queries.lists import ListError
 from queries.period import Period
 from queries.service import cases_list, csat_trend, service_by, service_kpis, service_trend
-from tests.conftest import expected, load_rows
+from tests.conftest import ENGINES, expected, load_rows
 
 # two Monday-weeks: [2025-03-03, 2025-03-17)
 MARCH = Period(date(2025, 3, 3), date(2025, 3, 17), "UTC")
@@ -79,7 +79,7 @@ ROWS = {
 }
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=ENGINES)
 def db(request, fresh_db):
     eng = fresh_db.make(request.param)
     load_rows(eng, ROWS)

@@ -8,7 +8,7 @@ import pytest
 from queries.filters import Filters
 from queries.period import Period
 from queries.targets import AT_PERIOD_END_KPIS, RATE_KPIS, target_attainment, target_for
-from tests.conftest import load_rows
+from tests.conftest import ENGINES, load_rows
 
 MONTHS = ((date(2025, 1, 1), date(2025, 2, 1)), (date(2025, 2, 1), date(2025, 3, 1)),
           (date(2025, 3, 1), date(2025, 4, 1)))
@@ -19,7 +19,7 @@ Q1 = Period(date(2025, 1, 1), date(2025, 4, 1), "UTC")
 JAN_FEB = Period(date(2025, 1, 1), date(2025, 3, 1), "UTC")
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+@pytest.fixture(scope="module", params=ENGINES)
 def conn(request, fresh_db):
     eng = fresh_db.make(request.param)
     rows = [{"kpi": kpi, "period_start": a, "period_end": b, "scope": "all", "target": t}
