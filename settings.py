@@ -200,7 +200,7 @@ def load_settings(env=None) -> Settings:
 
 AUTH_MODES = ("none", "builtin", "proxy")
 #: The roles of auth/roles.py (kept here too so a typo in AUTH_GROUP_ROLES fails at start).
-ROLE_NAMES = ("admin", "manager", "sales", "marketing", "service", "viewer")
+ROLE_NAMES = ("admin", "manager", "sales", "marketing", "service", "viewer", "integration")
 
 
 def _networks(raw: str | None) -> tuple[str, ...]:

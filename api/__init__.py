@@ -1,4 +1,5 @@
-"""The read-only JSON API under /api/v1, served by the dashboard's own Flask process.
+"""The JSON API under /api/v1, served by the dashboard's own Flask process: read-only metric
+endpoints, and POST /events for live CRM events (api/events.py).
 
 Every view checks the caller (session, API token or proxy sign-on; auth/): 401 without one when
 sign-in is on, 403 for an endpoint the role may not call; the role's `Access` then rides in the
@@ -119,6 +120,9 @@ def create_api_blueprint() -> Blueprint:
     for ep in ENDPOINTS:
         bp.add_url_rule(ep.path, view_func=_view(ep), methods=["GET"])
 
+    from .events import register as register_events
+    register_events(bp)   # POST /events (live ingestion)
+
     @bp.get("/openapi.json")
     def openapi():
         return jsonify(openapi_document(ENDPOINTS))
@@ -134,7 +138,7 @@ def create_api_blueprint() -> Blueprint:
 
     @bp.errorhandler(405)
     def not_allowed(_exc):
-        return jsonify({"error": "the API is read-only: use GET"}), 405
+        return jsonify({"error": "use GET (POST only for /api/v1/events)"}), 405
 
     @bp.errorhandler(Exception)
     def internal(exc):

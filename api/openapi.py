@@ -76,7 +76,10 @@ def openapi_document(endpoints) -> dict:
             "responses": {"200": {"description": "the metric; keys are the METRICS.md names",
                                   "content": {"application/json": {"schema": ok_schema}}},
                           **errors}}}
+    from .events import openapi_operation
+    paths["/api/v1/events"] = openapi_operation(errors)
     return {"openapi": "3.1.0",
             "info": {"title": "Sales Cycle Dashboard API", "version": "1",
-                     "description": "Read-only metrics as defined in METRICS.md. Timestamps are UTC (ISO 8601 with Z)."},
+                     "description": "Metrics as defined in METRICS.md (GET), and live CRM events (POST /api/v1/events). "
+                                    "Timestamps are UTC (ISO 8601 with Z)."},
             "paths": paths}

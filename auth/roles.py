@@ -9,6 +9,8 @@
 | service   | the service page only | service figures and cases; no deal amounts in any list      |
 | viewer    | every page            | aggregates only: no lists (drill-downs, list endpoints 403) |
 
+The role `integration` (a CRM sync job's account) sees no page and reads nothing; it may only
+write events (POST /api/v1/events, with an API token), as may admin.
 A region scope (customer regions) narrows any role. `HIDE_REP_FIGURES` hides per-rep figures
 from every role below manager. The data rules become a `queries.access.Access` (`access_for`),
 which the query layer enforces; the page and endpoint rules are checked by the dashboard gate
@@ -29,6 +31,10 @@ SERVICE_PAGES = frozenset({"service"})
 ADMIN_PAGES = frozenset({"admin"})
 #: API paths (under /api/v1) the service role may call: the service section
 SERVICE_API_PREFIX = "/service"
+#: roles that may POST /api/v1/events (live ingestion; ingest/events.py)
+EVENT_WRITERS = frozenset({"admin", "integration"})
+#: roles without any read access (a CRM sync job's account)
+WRITE_ONLY = frozenset({"integration"})
 
 
 @dataclass(frozen=True)
@@ -64,7 +70,7 @@ def parse_regions(raw: str | None) -> tuple[str, ...] | None:
 def access_for(principal: Principal, settings) -> Access:
     """The query layer's view of what `principal` may see."""
     role = principal.role
-    if role not in ROLES:   # unknown roles see nothing (never "everything")
+    if role not in ROLES or role in WRITE_ONLY:   # unknown roles see nothing (never "everything")
         return Access(role=role, owner_scope=(), region_scope=(), pseudonymise=True, no_amounts=True,
                       no_rows=True, hide_rep_figures=True)
     owner_scope = None
@@ -85,6 +91,8 @@ def may_see_page(principal: Principal | None, page_key: str) -> bool:
     """Whether a dashboard page (a dashboard.pages.PAGES key, or "admin") is open to the role."""
     if principal is None or principal.role not in ROLES:
         return False
+    if principal.role in WRITE_ONLY:
+        return False
     if page_key in ADMIN_PAGES:
         return principal.role == "admin"
     if principal.role == "service":
@@ -96,8 +104,19 @@ def may_call(principal: Principal | None, path: str, *, is_list: bool) -> str | 
     """None when the role may call the API endpoint at `path` (under /api/v1); else the reason."""
     if principal is None or principal.role not in ROLES:
         return "your account has no role that may use the API"
+    if principal.role in WRITE_ONLY:
+        return f"the role '{principal.role}' may only post events (POST /api/v1/events), not read"
     if principal.role == "service" and not path.startswith(SERVICE_API_PREFIX):
         return "the role 'service' may use the service endpoints (/service…) only"
     if principal.role == "viewer" and is_list:
         return "the role 'viewer' sees aggregates only, no lists of deals, customers or cases"
+    return None
+
+
+def may_write_events(principal: Principal | None) -> str | None:
+    """None when the principal may POST /api/v1/events; else the reason."""
+    if principal is None or principal.role not in EVENT_WRITERS:
+        role = principal.role if principal is not None else "none"
+        return (f"the role '{role}' may not write events; roles that may: "
+                + ", ".join(sorted(EVENT_WRITERS)))
     return None

@@ -28,6 +28,10 @@ TEXTS = {
                           "en": "Figures per sales rep are hidden for your role."},
     "access.hidden_for_role": {"de": "Für Ihre Rolle nicht sichtbar", "en": "Not shown for your role"},
     "access.forbidden_title": {"de": "Kein Zugriff", "en": "Access denied"},
+    "access.cross_site": {"de": "Abgelehnt: Diese Anfrage kam von einer anderen Website. Änderungen sind nur "
+                                "von den Seiten dieser App aus möglich.",
+                          "en": "Refused: this request came from another website. Changes can only be made "
+                                "from this app's own pages."},
 }
 
 

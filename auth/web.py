@@ -23,6 +23,7 @@ from flask import Blueprint, Response, g, jsonify, redirect, request, session
 import context
 
 from . import texts
+from .csrf import cross_site_refusal
 from .passwords import verify_password
 from .ratelimit import clear_failures, locked_for, record_failure
 from .request import client_address, identify
@@ -191,10 +192,17 @@ def install(server, settings) -> None:
         principal, problem = identify(ctx.settings, ctx.engine, api=api)
         g.principal = principal
         g.user_name = principal.username if principal else None
-        if path in OPEN_PATHS:
-            return None
         lang = _lang()
         dash_endpoint = "/_dash-" in path or path.startswith("/_reload-hash")
+        forged = cross_site_refusal(principal)   # before the open paths: /login is checked too
+        if forged:
+            log.warning("refused %s %s: %s", request.method, path, forged)
+            if api or dash_endpoint:
+                return jsonify({"error": forged}), 403
+            return _page(texts.text("access.forbidden_title", lang),
+                         f"<p>{escape(texts.text('access.cross_site', lang))}</p>", lang, 403)
+        if path in OPEN_PATHS:
+            return None
         if principal is None:
             if api or dash_endpoint:
                 resp = jsonify({"error": f"sign in first: {problem}"})

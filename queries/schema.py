@@ -223,6 +223,18 @@ audit_log = Table(
 
 AUTH_TABLES = (users, api_tokens, login_failures, audit_log)
 
+#: Event ids applied by POST /api/v1/events (ingest/events.py): a retried batch finds its ids
+#: here and changes nothing. Not contract data: no change-counting triggers.
+ingested_events = Table(
+    "ingested_events", metadata,
+    Column("event_id", String(200), primary_key=True),
+    Column("event_type", String(64), nullable=False),
+    Column("occurred_at", DateTime, nullable=False),
+    Column("ingested_at", DateTime, nullable=False),
+    Column("username", String(200), nullable=False),
+    Index("ix_ingested_events_ingested_at", "ingested_at"),
+)
+
 #: The tables of DATA_CONTRACT.md in dependency (import) order.
 CONTRACT_TABLES = (
     owners, customers, campaigns, deals, deal_stage_history, lifecycle_history, touchpoints,
