@@ -26,19 +26,20 @@ def _h(key: str) -> dict:
 
 CASE_COLUMNS = (
     Column("case_id", _h("service.col.case_id"), width=120),
-    Column("customer_id", "col.customer_id", width=135),
+    Column("customer_id", "col.customer_id", width=135, min_width=95),
     Column("customer_name", "col.customer_name", width=190),
-    Column("agent_name", _h("service.col.agent"), width=150),
+    Column("agent_name", _h("service.col.agent"), width=150, min_width=100),
     Column("owner_id", "col.owner_id", width=130, hidden=True),
     Column("channel", _h("service.col.channel"), "channel", width=100),
-    Column("category", _h("service.col.category"), "case_category", width=115),
-    Column("priority", _h("service.col.priority"), "priority", width=105),
-    Column("opened_at", _h("service.col.opened_at"), "datetime", width=150),
-    Column("first_response_at", _h("service.col.first_response_at"), "datetime", width=150),
-    Column("resolved_at", _h("service.col.resolved_at"), "datetime", width=150),
-    Column("satisfaction", _h("service.col.satisfaction"), "count", width=105),
-    Column("first_response_hours", _h("service.col.first_response_hours"), "number", width=140),
-    Column("resolution_hours", _h("service.col.resolution_hours"), "number", width=130),
+    Column("category", _h("service.col.category"), "case_category", width=115, min_width=90),
+    Column("priority", _h("service.col.priority"), "priority", width=105, min_width=85),
+    Column("opened_at", _h("service.col.opened_at"), "datetime", width=150, min_width=120),
+    # the hours column below says it; exported, not shown (thirteen columns did not fit the drawer)
+    Column("first_response_at", _h("service.col.first_response_at"), "datetime", width=150, hidden=True),
+    Column("resolved_at", _h("service.col.resolved_at"), "datetime", width=150, min_width=120),
+    Column("satisfaction", _h("service.col.satisfaction"), "count", width=105, min_width=95),
+    Column("first_response_hours", _h("service.col.first_response_hours"), "number", width=140, min_width=110),
+    Column("resolution_hours", _h("service.col.resolution_hours"), "number", width=130, min_width=100),
 )
 
 

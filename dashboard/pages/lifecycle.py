@@ -67,7 +67,7 @@ CUSTOMER_COLUMNS = (
     Column("region", "col.region", width=110),
     Column("country", PAGE_TEXTS["lifecycle.col.country"], width=100),
     Column("industry", PAGE_TEXTS["lifecycle.col.industry"], width=140),
-    Column("company_size", PAGE_TEXTS["lifecycle.col.company_size"], width=150),
+    Column("company_size", PAGE_TEXTS["lifecycle.col.company_size"], width=165, min_width=165),
 )
 LEAD_COLUMNS = CUSTOMER_COLUMNS + (
     Column("lead_channel", PAGE_TEXTS["lifecycle.col.lead_channel"], width=160),  # in words (_leads)
