@@ -299,3 +299,14 @@ def test_drill_down_titles_read_as_sentences_in_both_languages():
     assert migration_title("opportunity", "loyal", "de") == "Kunden, die von Opportunity zu Stammkunde wechselten"
     assert leads_title("channel", "(none)", "No touchpoint", "en") == "Leads without a touchpoint"
     assert leads_title("campaign", "CMP-1", "Spring", "de") == "Leads aus der Kampagne Spring"
+
+
+def test_sankey_leaves_out_a_label_that_would_print_over_the_one_above():
+    # SQL (5 customers) sits a few pixels under MQL: its label would cover MQL's; Churned, under a
+    # larger node, keeps its label; every node keeps its hover
+    matrix = {"—": {"lead": 1500, "mql": 60, "sql": 5, "customer": 400}, "lead": {"lead": 180},
+              "mql": {"mql": 67}, "sql": {"sql": 5}, "customer": {"customer": 87}, "churned": {"churned": 41}}
+    fig = sankey_figure(matrix, EN, "en", t0_label="2025-01-01", t1_label="2025-12-31")
+    left = list(fig.data[0].node.label)[:6]
+    assert left == ["None yet · 1,965", "Lead · 180", "MQL · 67", "", "Customer · 87", "Churned · 41"]
+    assert "SQL" in fig.data[0].node.customdata[3]

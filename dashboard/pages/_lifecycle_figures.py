@@ -101,8 +101,8 @@ def node_centres(counts: list[int], total: int, gap: float, slots: int) -> list[
     return out
 
 
-#: Height (px) a Sankey node plus its padding needs for its label not to touch the next one's.
-MIN_LABEL_PX = 16
+#: Distance (px) between two Sankey node centres below which the lower label is left out.
+MIN_LABEL_PX = 17
 
 
 def sankey_figure(matrix: dict, fmt: Formatter, lang: str, *, t0_label: str, t1_label: str,
@@ -121,15 +121,18 @@ def sankey_figure(matrix: dict, fmt: Formatter, lang: str, *, t0_label: str, t1_
     slots = max(len(left), len(right))
     labels, xs, ys, colors, hovers = [], [], [], [], []
     index = {}
-    plot_px = height - 34 - pad * (slots - 1)   # the nodes' share of the plot height, in px
+    plot_px = height - 34   # the plot's height in px (y positions are fractions of it)
     for side, nodes, x, date_label in (("l", left, 0.001, t0_label), ("r", right, 0.999, t1_label)):
         centres = node_centres([n for _, n in nodes], total, gap, slots)
+        last_label_y = None
         for (stage, n), y in zip(nodes, centres):
             index[(side, stage)] = len(labels)
-            # a node thinner than a line of text would print its label over its neighbour's
-            # ("MQL · 67" on "SQL · 5"): it keeps its hover, the matrix beside shows its number
-            big_enough = total and n / total * plot_px + pad >= MIN_LABEL_PX
-            labels.append(f"{stage_label(stage, lang)} · {fmt.count(n)}" if big_enough else "")
+            # a label closer than a line of text to the one above would print over it ("SQL · 5"
+            # on "MQL · 67"): the small node keeps its hover, the matrix beside shows its number
+            room = last_label_y is None or abs(y - last_label_y) * plot_px >= MIN_LABEL_PX
+            labels.append(f"{stage_label(stage, lang)} · {fmt.count(n)}" if room else "")
+            if room:
+                last_label_y = y
             xs.append(x)
             ys.append(min(0.999, max(0.001, y)))
             colors.append(STAGE_COLORS.get(stage, charts.MUTED))
