@@ -8,6 +8,7 @@
     python app.py user list | disable USERNAME | enable USERNAME | set USERNAME … | password USERNAME
     python app.py token add USERNAME --name NAME | list [USERNAME] | revoke USERNAME --name NAME
     python app.py forget CUSTOMER_ID
+    python app.py replay [--days N] [--speed X] [--url URL --token T]
 
 `gunicorn app:server` serves the same app in production (the module-level `server`).
 Configuration comes from environment variables (settings.py, README "Configuration").
@@ -198,6 +199,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="treat TABLE's file as a full snapshot: rows missing from it are deleted (repeatable)")
     from auth.commands import add_parsers
     add_parsers(sub)   # user, token, forget (README "Sign-in, roles and personal data")
+    from ingest.events_replay_run import add_parser as add_replay_parser
+    add_replay_parser(sub)   # replay (README "Live events")
     return p
 
 
@@ -219,6 +222,10 @@ def main(argv=None) -> int:
             print(f"{args.folder} is not a folder", file=sys.stderr)
             return 2
         return cmd_import(settings, args.folder, args.replace)
+    if args.command == "replay":
+        from ingest.events_replay_run import run
+        return run(settings, days=args.days, speed=args.speed, batch_seconds=args.batch_seconds, url=args.url,
+                   token=args.token, seed=args.seed, busy=args.busy)
     if args.command in ("user", "token", "forget"):
         from auth import commands
         if args.command == "forget":

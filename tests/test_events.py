@@ -329,3 +329,33 @@ def test_a_closed_deal_can_be_backfilled_and_times_without_offset_are_in_report_
     assert (d["status"], d["stage"], d["created_at"], d["closed_at"]) == \
         ("won", "Won", datetime(2025, 3, 2, 9), datetime(2025, 3, 5, 11, 30))
     assert [tuple(h) for h in hist] == [("Lead", datetime(2025, 3, 2, 9)), ("Won", datetime(2025, 3, 5, 11, 30))]
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_concurrent_twin_of_the_batch_is_waited_for_and_then_skipped(fresh_db, kind):
+    """A client retrying while its first attempt is still running: the retry waits on the event id
+    the first attempt holds, then finds it applied; each event is applied exactly once."""
+    import threading
+    import time
+
+    from sqlalchemy import insert, update
+    engine = fresh_db.make(kind)
+    base_rows(engine)
+    spend = lambda eid, amount: ev(eid, "campaign.spend", "2025-03-20T10:00:00Z", campaign_id="K1", amount=amount)
+    twin = engine.connect()
+    tx = twin.begin()   # the first attempt, half-way: its id stored, its spend added, not yet committed
+    twin.execute(insert(s.ingested_events).values(event_id="t1", event_type="campaign.spend",
+                                                  occurred_at=datetime(2025, 3, 20, 10), ingested_at=NOW,
+                                                  username="test"))
+    twin.execute(update(s.campaigns).values(cost=s.campaigns.c.cost + 10))
+    out = {}
+    retry = threading.Thread(target=lambda: out.update(result=apply(engine, {"events": [spend("t1", 10),
+                                                                                           spend("t2", 20)]})))
+    retry.start()
+    time.sleep(1.0)
+    assert retry.is_alive()          # waiting for the first attempt
+    tx.commit()
+    twin.close()
+    retry.join(30)
+    assert out["result"].applied == ["t2"] and out["result"].already_applied == ["t1"]
+    assert counts(engine)["cost"] == pytest.approx(130.0)
