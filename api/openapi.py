@@ -80,6 +80,6 @@ def openapi_document(endpoints) -> dict:
     paths["/api/v1/events"] = openapi_operation(errors)
     return {"openapi": "3.1.0",
             "info": {"title": "Sales Cycle Dashboard API", "version": "1",
-                     "description": "Metrics as defined in METRICS.md (GET), and live CRM events (POST /api/v1/events). "
-                                    "Timestamps are UTC (ISO 8601 with Z)."},
+                     "description": "Metrics as defined in METRICS.md (GET), and live CRM events "
+                                    "(POST /api/v1/events). Timestamps are UTC (ISO 8601 with Z)."},
             "paths": paths}

@@ -27,7 +27,7 @@ from queries.db import data_version
 from queries.pipeline import LOST, WON, Pipeline
 
 from .csv_parsing import quoted
-from .events_spec import Event, EventError, parse_batch
+from .events_spec import Event, parse_batch
 
 #: How often a batch is re-run after a concurrent twin committed the same ids first.
 RETRIES = 3

@@ -341,7 +341,8 @@ def test_a_concurrent_twin_of_the_batch_is_waited_for_and_then_skipped(fresh_db,
     from sqlalchemy import insert, update
     engine = fresh_db.make(kind)
     base_rows(engine)
-    spend = lambda eid, amount: ev(eid, "campaign.spend", "2025-03-20T10:00:00Z", campaign_id="K1", amount=amount)
+    def spend(eid, amount):
+        return ev(eid, "campaign.spend", "2025-03-20T10:00:00Z", campaign_id="K1", amount=amount)
     twin = engine.connect()
     tx = twin.begin()   # the first attempt, half-way: its id stored, its spend added, not yet committed
     twin.execute(insert(s.ingested_events).values(event_id="t1", event_type="campaign.spend",

@@ -88,7 +88,8 @@ def written(site) -> tuple:
 def test_an_integration_token_writes_and_the_api_shows_it_at_once(site):
     ian, mx = bearer(site.tokens["ian"]), bearer(site.tokens["max"])
     c = site.app.test_client()
-    kpis = lambda: c.get(f"/api/v1/kpis?{MARCH}", headers=mx).get_json()
+    def kpis():
+        return c.get(f"/api/v1/kpis?{MARCH}", headers=mx).get_json()
     before = kpis()
     k = uid()
     batch = {"events": [

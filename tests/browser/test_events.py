@@ -45,9 +45,11 @@ def test_an_event_posted_from_the_page_shows_up_without_reload(page, app_server)
     assert page.errors == []
 
 
+# a text/plain form whose body reads as JSON ({"events":[{…,"x":"="}]}): the classic JSON CSRF trick
 EVIL_PAGE = """<!doctype html><html><body>
 <form id="f" method="post" action="{target}" enctype="text/plain">
-<input type="hidden" name='{{"events":[{{"id":"csrf-form","type":"campaign.spend","occurred_at":"2025-06-01T00:00:00Z","data":{{"campaign_id":"CMP-02","amount":1000}},"x":"' value='"}}]}}'>
+<input type="hidden" name='{{"events":[{{"id":"csrf-form","type":"campaign.spend",\
+"occurred_at":"2025-06-01T00:00:00Z","data":{{"campaign_id":"CMP-02","amount":1000}},"x":"' value='"}}]}}'>
 <button id="go" type="submit">win a prize</button></form>
 <script>
 fetch("{target}", {{method: "POST", mode: "no-cors", credentials: "include",
