@@ -61,9 +61,10 @@ def make_engine(url: str, *, connect_timeout: float | None = None, statement_tim
 def _make_duckdb_engine(u, kwargs) -> Engine:
     """DuckDB (README "Using DuckDB"): one process owns the file; the app bumps the change
     counter itself (queries/duckdb_support.py). Timeouts do not apply to an embedded database."""
-    from .duckdb_support import install_change_counter, quote_keywords
+    from .duckdb_support import DRIVER, install_change_counter, quote_keywords
     if u.database and u.database != ":memory:":
         Path(u.database).parent.mkdir(parents=True, exist_ok=True)
+    u = u.set(drivername=DRIVER)
     if u.database in (None, "", ":memory:"):
         kwargs.pop("pool_timeout", None)  # an in-memory database has a single-connection pool
     engine = create_engine(u, **kwargs)

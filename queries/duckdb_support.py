@@ -4,6 +4,11 @@ DuckDB is reached through duckdb-engine, whose dialect is PostgreSQL's with anot
 query modules render for it as for PostgreSQL; the few SQL differences live in `dialect.py`.
 What this module adds:
 
+- `SalesDuckDBDialect` (URL driver `duckdb+sales`, chosen by `queries.db.make_engine`):
+  duckdb-engine's dialect with SQLAlchemy's statement cache on (it is off there; compiling the
+  SQL of a query is a quarter of its time on small data) and `a // b` of integers rendered as
+  DuckDB's integer division (duckdb-engine renders FLOOR(a / b), a DOUBLE, where SQLite and
+  PostgreSQL give an integer: a histogram's bin 7 became 7.0).
 - Alembic knows no "duckdb" dialect: `AlembicDuckDBImpl` registers one (transactional DDL).
   Auto-incremented keys get a sequence (DuckDB has no SERIAL). Foreign keys are not created:
   DuckDB checks them against the state at the start of the transaction, so deleting a parent
@@ -23,12 +28,33 @@ from __future__ import annotations
 import re
 
 from alembic.ddl.impl import DefaultImpl
+from duckdb_engine import Dialect as _DuckDBEngineDialect
 from sqlalchemy import ForeignKeyConstraint, Integer, event, text
+from sqlalchemy.dialects import registry
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.schema import CreateColumn
+from sqlalchemy.sql import sqltypes
 
 from .schema import CONTRACT_TABLES
+
+
+class _Compiler(_DuckDBEngineDialect.statement_compiler):
+    def visit_floordiv_binary(self, binary, operator, **kw):
+        if (binary.left.type._type_affinity is sqltypes.Integer
+                and binary.right.type._type_affinity is sqltypes.Integer):
+            return self.process(binary.left, **kw) + " // " + self.process(binary.right, **kw)
+        return super().visit_floordiv_binary(binary, operator, **kw)
+
+
+class SalesDuckDBDialect(_DuckDBEngineDialect):
+    """duckdb-engine's dialect with the statement cache and integer `//` (module docstring)."""
+    supports_statement_cache = True
+    statement_compiler = _Compiler
+
+
+registry.register("duckdb.sales", __name__, "SalesDuckDBDialect")
+DRIVER = "duckdb+sales"
 
 
 def _sequence_name(column) -> str | None:
