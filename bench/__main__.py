@@ -84,13 +84,13 @@ def run_engine(kind, args, settings, pipeline, rows, reference, mismatches):
             print(f"PostgreSQL {conn.exec_driver_sql('SHOW server_version').scalar()}", file=sys.stderr)
     period = Period(PERIOD_FROM, PERIOD_TO, settings.report_tz)
     tables = None
-    if "naive" not in args.skip:
+    if "naive" not in args.skip and "queries" not in args.skip:
         tables, load_s = naive.load(engine)
         rows.append(Row("naive: read deals + history into pandas", kind, load_s * 1000))
     with engine.connect() as conn:
         ids = sample_ids(conn)
         for case in cases(pipeline, settings.report_tz, ids):
-            if args.only and args.only not in case.name:
+            if "queries" in args.skip or (args.only and args.only not in case.name):
                 continue
             t = time_call(lambda case=case: case.call(conn), args.repeat)
             naive_p50 = None
@@ -137,7 +137,7 @@ def main(argv=None) -> int:
     ap.add_argument("--repeat", type=int, default=5, help="timed runs per measurement (default 5)")
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/sales-bench"), help="where the database files live")
     ap.add_argument("--pg-url", default=PG_URL, help="PostgreSQL server (any database; default %(default)s)")
-    ap.add_argument("--skip", default="", help="comma-separated parts to leave out: naive,pages,import")
+    ap.add_argument("--skip", default="", help="comma-separated parts to leave out: queries,naive,pages,import")
     ap.add_argument("--only", default=None, help="only the queries whose name contains this")
     ap.add_argument("--markdown", type=Path, default=None, help="also write the table to this file")
     args = ap.parse_args(argv)

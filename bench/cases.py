@@ -100,6 +100,7 @@ def cases(pipeline: Pipeline, tz_name: str, ids: dict) -> list[Case]:
         Case("filter_options", "chart", lambda c: u(dimensions.filter_options)(c)),
         # overview / sales cycle
         Case("kpis", "chart", lambda c: u(cycle.kpis)(c, p, f, **pl)),
+        Case("closed_deal_stats", "chart", lambda c: u(cycle.closed_deal_stats)(c, p, f)),
         Case("kpis (region filter)", "chart", lambda c: u(cycle.kpis)(c, p, dach, **pl)),
         Case("kpi_trend", "chart", lambda c: u(cycle.kpi_trend)(c, p, f, **pl)),
         Case("time_in_stage", "chart", lambda c: u(cycle.time_in_stage)(c, p, f, **pl)),

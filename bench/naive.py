@@ -39,8 +39,9 @@ def _days(delta: pd.Series) -> pd.Series:
     return delta.dt.total_seconds() / _DAY
 
 
-def closed_kpis(t, period: Period, pipeline: Pipeline) -> dict:
-    d = t["deals"]
+def closed_kpis(t, period: Period, pipeline: Pipeline, d: pd.DataFrame | None = None) -> dict:
+    """§2 won/lost deals, won revenue, win rate, average deal size, cycle length median/mean."""
+    d = t["deals"] if d is None else d
     closed = d[(d.closed_at >= period.start_utc) & (d.closed_at < period.end_utc)]
     won = closed[closed.status == "won"]
     n_won, n_lost = len(won), int((closed.status == "lost").sum())
@@ -87,11 +88,16 @@ def time_in_stage(t, period: Period, pipeline: Pipeline) -> dict:
     return out
 
 
-def owner_won(t, period: Period, pipeline: Pipeline) -> dict:
+def owner_leaderboard(t, period: Period, pipeline: Pipeline) -> dict:
+    """Per owner: the closed-deal KPIs and the open pipeline at `to` (the leaderboard without targets)."""
     d = t["deals"]
-    won = d[(d.closed_at >= period.start_utc) & (d.closed_at < period.end_utc) & (d.status == "won")]
-    g = won.groupby("owner_id").amount.agg(["count", "sum"])
-    return {o: {"won_deals": int(r["count"]), "won_revenue": float(r["sum"])} for o, r in g.iterrows()}
+    is_open = (d.created_at < period.end_utc) & ~(d.closed_at < period.end_utc)
+    closed = (d.closed_at >= period.start_utc) & (d.closed_at < period.end_utc)
+    pipe = d[is_open].groupby("owner_id").amount.sum()
+    out = {}
+    for owner, group in d[closed | is_open].groupby("owner_id"):
+        out[owner] = {**closed_kpis(t, period, pipeline, group), "open_pipeline": float(pipe.get(owner, 0.0))}
+    return out
 
 
 def cycle_histogram(t, period: Period, pipeline: Pipeline) -> dict:
@@ -103,15 +109,13 @@ def cycle_histogram(t, period: Period, pipeline: Pipeline) -> dict:
 
 #: our case name -> (naive metric, how to cut our result down to the naive one's shape)
 METRICS = {
-    "kpis": (closed_kpis, lambda r: {k: r[k] for k in ("won_deals", "lost_deals", "won_revenue", "win_rate",
-                                                          "avg_deal_size", "cycle_days_median", "cycle_days_mean")}),
+    "closed_deal_stats": (closed_kpis, lambda r: r[None]),
     "funnel": (funnel_reached, lambda r: {s["stage"]: {"reached": s["reached"], "reached_amount": s["reached_amount"]}
                                           for s in r["stages"]}),
     "time_in_stage": (time_in_stage, lambda r: {s: {k: v[k] for k in ("n", "mean_days", "median_days",
                                                                        "still_in_stage")} for s, v in r.items()}),
-    "owner_leaderboard": (owner_won, lambda r: {x["owner_id"]: {"won_deals": x["won_deals"],
-                                                                "won_revenue": x["won_revenue"]}
-                                                for x in r if x["won_deals"]}),
+    "owner_leaderboard": (owner_leaderboard, lambda r: {x["owner_id"]: {k: v for k, v in x.items() if k not in (
+        "owner_id", "owner_name", "team", "target", "attainment")} for x in r}),
     "cycle_length_histogram": (cycle_histogram, lambda r: {x["bin_start_days"]: x["deals"] for x in r if x["deals"]}),
 }
 
