@@ -48,7 +48,7 @@ from sqlalchemy.exc import DBAPIError
 from queries import change_tracking
 from queries.schema import CONTRACT_TABLES, TABLES_BY_NAME
 
-from . import csv_load
+from . import csv_load, duckdb_csv
 from .csv_load import (
     KeyHashes,
     hashed,
@@ -144,7 +144,7 @@ def _import_table(conn, table: Table, path: Path, display: str, tz: ZoneInfo, re
     keys = KeyHashes([names.index(c.name) for c in table.primary_key.columns])
     report = _reporter(table.name, progress)
     if conn.dialect.name == "duckdb":
-        n = _import_checked(conn, table, path, parse, keys, display, replace, report)
+        n = _import_checked(conn, table, path, parse, keys, display, replace, report, tz)
         if progress:
             progress(table.name, n, n)
         return n
@@ -268,18 +268,35 @@ def _via_staging(conn, table: Table, rows, replace: bool, report) -> int:
 
 
 def _import_checked(conn, table: Table, path: Path, parse, keys: KeyHashes, display: str, replace: bool,
-                    report) -> int:
+                    report, tz: ZoneInfo) -> int:
     """DuckDB: load the file into a staging table with line numbers, check it in SQL (each file
     key once, every reference known), then write it in one INSERT ... SELECT (an upsert when the
     table holds rows; for `replace`, the snapshot's missing rows and their dependents go first)."""
     stg = _staging_table(conn, table, "_check_", with_line=True)
     stg.create(conn)
-    big = path.stat().st_size >= csv_load.PARALLEL_MIN_BYTES and csv_load.can_fork()
-    source = parsed_in_child(lambda: parse(with_line=True), keys) if big else parse(with_line=True)
-    with closing(source):
-        n = write_rows(conn, stg, source, on_chunk=report)
-    _check_duplicates(conn, stg, table, display)
-    _check_foreign_keys(conn, stg, table, display)
+
+    def parsed_by_python() -> int:
+        big = path.stat().st_size >= csv_load.PARALLEL_MIN_BYTES and csv_load.can_fork()
+        source = parsed_in_child(lambda: parse(with_line=True), keys) if big else parse(with_line=True)
+        with closing(source):
+            return write_rows(conn, stg, source, on_chunk=report)
+
+    # a canonical file is read by DuckDB itself (ingest/duckdb_csv.py), any other by Python
+    n = duckdb_csv.load(conn, table, path, display, stg, tz)
+    native = n is not None
+    if not native:
+        n = parsed_by_python()
+    try:
+        _check_duplicates(conn, stg, table, display)
+        _check_foreign_keys(conn, stg, table, display)
+    except CsvImportError:
+        if not native:
+            raise
+        conn.execute(delete(stg))   # DuckDB's reader kept no line numbers: once more, for the exact line
+        parsed_by_python()
+        _check_duplicates(conn, stg, table, display)
+        _check_foreign_keys(conn, stg, table, display)
+        raise
     pk = list(table.primary_key.columns)
     if replace:
         _delete_cascade(conn, table, ~exists().where(*[stg.c[c.name] == c for c in pk]))
