@@ -19,13 +19,19 @@ What this module adds:
   and PostgreSQL, `change_tracking.py`) is bumped by the app itself. One process owns a DuckDB
   file (DuckDB locks it), so every write comes through this process and its engine: the engine
   notes any INSERT/UPDATE/DELETE on a contract table that passes through SQLAlchemy
-  (`_note_write`) and bumps the counter in the same transaction just before it commits
-  (`_bump_on_commit`). Bulk loads that write through the driver itself (demo generator, CSV
-  import) call `change_tracking.bump` explicitly. A rolled-back transaction bumps nothing.
+  (`_note_write`; the bulk loads of the demo generator and the importer send theirs through it
+  too), and right after such a transaction commits, the counter is bumped in a short transaction
+  of its own (`SalesDuckDBDialect.do_commit`). Not inside the writing transaction: DuckDB's
+  optimistic concurrency would make two overlapping writers conflict on the counter's row and
+  fail one of them, where PostgreSQL would let it wait; the bumps are serialised by a lock, so
+  they never overlap. A reader may see new rows a moment before the new counter; the counter
+  only tells open pages to redraw, so they redraw a moment later. A rolled-back transaction
+  bumps nothing.
 """
 from __future__ import annotations
 
 import re
+import threading
 
 from alembic.ddl.impl import DefaultImpl
 from duckdb_engine import Dialect as _DuckDBEngineDialect
@@ -47,10 +53,41 @@ class _Compiler(_DuckDBEngineDialect.statement_compiler):
         return super().visit_floordiv_binary(binary, operator, **kw)
 
 
+_BUMP_LOCK = threading.Lock()
+_BUMP_SQL = "UPDATE data_version SET version = version + 1 WHERE id = 1"
+_PENDING = "_sales_data_version_bump"   # set on the driver connection by the commit event below
+
+
 class SalesDuckDBDialect(_DuckDBEngineDialect):
-    """duckdb-engine's dialect with the statement cache and integer `//` (module docstring)."""
+    """duckdb-engine's dialect with the statement cache, integer `//` and the change counter's
+    bump after a committed write (module docstring)."""
     supports_statement_cache = True
     statement_compiler = _Compiler
+
+    def do_commit(self, dbapi_connection) -> None:
+        super().do_commit(dbapi_connection)
+        if _take_pending(dbapi_connection):
+            with _BUMP_LOCK:
+                dbapi_connection.execute("BEGIN TRANSACTION")
+                try:
+                    dbapi_connection.execute(_BUMP_SQL)
+                    dbapi_connection.execute("COMMIT")
+                except Exception:
+                    dbapi_connection.execute("ROLLBACK")
+                    raise
+
+    def do_rollback(self, dbapi_connection) -> None:
+        _take_pending(dbapi_connection)
+        super().do_rollback(dbapi_connection)
+
+
+def _take_pending(connection) -> bool:
+    """Whether a bump is due on this connection (the pool's proxy or the driver's), and clear it."""
+    raw = getattr(connection, "dbapi_connection", connection)   # the flag lives on the driver's object
+    due = getattr(raw, _PENDING, False)
+    if due:
+        setattr(raw, _PENDING, False)
+    return due
 
 
 registry.register("duckdb.sales", __name__, "SalesDuckDBDialect")
@@ -108,7 +145,6 @@ class AlembicDuckDBImpl(DefaultImpl):
 _CONTRACT = frozenset(t.name for t in CONTRACT_TABLES)
 #: the target table of an INSERT / UPDATE / DELETE statement (SQLAlchemy renders them so)
 _WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.IGNORECASE)
-_BUMP_SQL = "UPDATE data_version SET version = version + 1 WHERE id = 1"
 _DIRTY = "sales_contract_written"
 
 
@@ -132,10 +168,10 @@ def install_change_counter(engine: Engine) -> None:
             conn.info[_DIRTY] = True
 
     @event.listens_for(engine, "commit")
-    def _bump_on_commit(conn):
-        # runs before the driver's COMMIT, so the bump is part of the transaction it counts
+    def _bump_after_commit(conn):
+        # runs just before the driver's COMMIT; the dialect's do_commit bumps once that succeeded
         if conn.info.pop(_DIRTY, False):
-            conn.connection.driver_connection.execute(_BUMP_SQL)
+            setattr(conn.connection.dbapi_connection, _PENDING, True)
 
     @event.listens_for(engine, "rollback")
     def _forget_on_rollback(conn):
