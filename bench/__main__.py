@@ -20,6 +20,7 @@ Not a test: it prints numbers (and `--markdown FILE` writes the table to a file 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import sqlite3
@@ -42,22 +43,58 @@ PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 NOT_COMPARED = {"data_version"}  # each engine's own change counter
 
 
+def _num(v) -> str:
+    if v is None:
+        return ""
+    return f"{v:,.1f}" if v < 100 else f"{v:,.0f}"
+
+
 class Row:
     def __init__(self, what, engine, p50, p95=None, goal_kind="info", naive_p50=None, unit="ms"):
-        self.what, self.engine, self.p50, self.p95 = what, engine, p50, p95
+        self.what, self.engine, self.p50, self.p95, self.goal_kind = what, engine, p50, p95, goal_kind
         self.goal = GOALS[goal_kind].get(engine)
         self.naive_p50, self.unit = naive_p50, unit
 
+    def as_json(self) -> dict:
+        return {"what": self.what, "engine": self.engine, "p50": self.p50, "p95": self.p95,
+                "goal_kind": self.goal_kind, "naive_p50": self.naive_p50, "unit": self.unit}
+
+    def cell(self) -> str:
+        """One engine's figure for the wide table: p50 (p95), miss, pandas p50 and the ratio."""
+        text = f"{_num(self.p50)}" + (f" ({_num(self.p95)})" if self.p95 is not None else "")
+        if self.goal is not None and self.p50 > self.goal:
+            text += " **miss**"
+        if self.naive_p50:
+            text += f"; pandas {_num(self.naive_p50)}, ×{self.p50 / self.naive_p50:.2f}"
+        return text
+
     def cells(self) -> list[str]:
-        def num(v):
-            if v is None:
-                return ""
-            return f"{v:,.1f}" if v < 100 else f"{v:,.0f}"
+        num = _num
         ok = "" if self.goal is None else ("ok" if self.p50 <= self.goal else "**miss**")
         ratio = f"{self.p50 / self.naive_p50:.2f}" if self.naive_p50 else ""
         goal = "" if self.goal is None else f"≤ {self.goal:,} {self.unit}"
         return [self.what, self.engine, f"{num(self.p50)} {self.unit}", num(self.p95), goal, ok,
                 num(self.naive_p50), ratio]
+
+
+def wide_table(rows: list[Row]) -> list[str]:
+    """One line per measurement, one column per engine: p50 (p95) in ms unless the name says
+    otherwise, **miss** where the p50 misses its goal, the naive pandas p50 and our ratio to it."""
+    engines = [e for e in ENGINES if any(r.engine == e for r in rows)]
+    names = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "duckdb": "DuckDB"}
+    by_what: dict[str, dict[str, Row]] = {}
+    for r in rows:
+        by_what.setdefault(r.what, {})[r.engine] = r
+    out = ["| what | goal (" + " / ".join(names[e] for e in engines) + ") | "
+           + " | ".join(names[e] for e in engines) + " |", "|---" * (2 + len(engines)) + "|"]
+    for what, per in by_what.items():
+        first = next(iter(per.values()))
+        goals = [GOALS[first.goal_kind].get(e) for e in engines]
+        goal = "" if all(g is None for g in goals) else " / ".join(f"{g:,}" for g in goals) + f" {first.unit}"
+        unit = "" if first.unit == "ms" else f" [{first.unit}]"
+        out.append(f"| {what}{unit} | {goal} | " + " | ".join(per[e].cell() if e in per else "" for e in engines)
+                   + " |")
+    return out
 
 
 def machine() -> str:
@@ -139,8 +176,16 @@ def main(argv=None) -> int:
     ap.add_argument("--pg-url", default=PG_URL, help="PostgreSQL server (any database; default %(default)s)")
     ap.add_argument("--skip", default="", help="comma-separated parts to leave out: queries,naive,pages,import")
     ap.add_argument("--only", default=None, help="only the queries whose name contains this")
-    ap.add_argument("--markdown", type=Path, default=None, help="also write the table to this file")
+    ap.add_argument("--markdown", type=Path, default=None,
+                    help="also write the table to this file, one column per engine (and the rows to FILE.json)")
+    ap.add_argument("--render", type=Path, default=None, metavar="FILE.json",
+                    help="only print the one-column-per-engine table of an earlier run's FILE.json")
     args = ap.parse_args(argv)
+    if args.render:
+        saved = json.loads(args.render.read_text(encoding="utf-8"))
+        print("\n".join(saved["header"] + [""] + wide_table([Row(**r) for r in saved["rows"]]) + [""]
+                        + saved["footer"]))
+        return 0
     args.skip = set(filter(None, args.skip.split(",")))
     args.workdir.mkdir(parents=True, exist_ok=True)
     settings = load_settings()
@@ -174,10 +219,12 @@ def main(argv=None) -> int:
     lines += ["", "Cross-engine agreement: " + ("every result equal (counts exactly, numbers to 1e-9)."
                                                  if not mismatches else f"{len(mismatches)} differences:")]
     lines += [f"- {m}" for m in mismatches]
-    text = "\n".join(lines)
-    print(text)
+    print("\n".join(lines))
     if args.markdown:
-        args.markdown.write_text(text + "\n", encoding="utf-8")
+        header, footer = lines[:3], lines[len(lines) - len(mismatches) - 3 - len(skipped):]
+        args.markdown.write_text("\n".join(header + [""] + wide_table(rows) + [""] + footer) + "\n", encoding="utf-8")
+        args.markdown.with_suffix(".json").write_text(json.dumps(
+            {"header": header, "footer": footer, "rows": [r.as_json() for r in rows]}, indent=1), encoding="utf-8")
     return 0
 
 
