@@ -203,6 +203,13 @@ def main(argv=None) -> int:
             skipped.append(f"{kind}: {reason}")
             continue
         run_engine(kind, args, settings, pipeline, rows, reference, mismatches)
+    # the same page must fire the same callbacks on every engine (else a page failed to render)
+    fired: dict[str, dict[str, int]] = {}
+    for r in rows:
+        if r.what.startswith("page ") and "callbacks" in r.what:
+            page = r.what.split()[1]
+            fired.setdefault(page, {})[r.engine] = int(r.what.split("(")[1].split()[0])
+    mismatches += [f"page {page} fired {n} callbacks" for page, n in fired.items() if len(set(n.values())) > 1]
     head = ["what", "engine", "p50", "p95", "goal", "ok/miss", "naive pandas p50", "ratio"]
     order = {k: i for i, k in enumerate(ENGINES)}
     rows.sort(key=lambda r: (r.what.startswith(("page", "app", "import", "demo", "naive")), r.what, order[r.engine]))
